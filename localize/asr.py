@@ -1,0 +1,121 @@
+"""Speech recognition with faster-whisper: one model per process, word timestamps, VAD, clean output.
+
+The engine is created once (``WhisperEngine.load``) and passed to every episode, because loading is
+the slow part on a laptop and our users run whole series.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localize.errors import Unavailable
+from localize.hallucination import clean_segments, text_of
+from localize.languages import chinese_script, whisper_language
+from localize.model import Segment, Transcript, Word
+from localize.models import install_hint, localize_home, resolve_whisper_model
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    language: str | None  # BCP-47 tag of the source, e.g. zh-Hans; None lets Whisper detect it
+    beam_size: int = 5
+    vad: bool = True
+
+
+def to_script(text: str, converter: Any | None) -> str:
+    return converter.convert(text) if converter else text
+
+
+def script_converter(language: str) -> Any | None:
+    """An OpenCC converter when Whisper's Chinese must be turned into the job's script, else None.
+
+    Whisper often writes Traditional characters for Mandarin; CER against Simplified text drops from ~40 %
+    to ~3 % after t2s.
+    """
+    script = chinese_script(language)
+    if script is None:
+        return None
+    import opencc
+
+    return opencc.OpenCC("t2s" if script == "Hans" else "s2t")
+
+
+class WhisperEngine:
+    """A loaded faster-whisper model and the settings it was loaded with."""
+
+    def __init__(self, model: Any, name: str, location: str, compute_type: str):
+        self.model, self.name, self.location, self.compute_type = model, name, location, compute_type
+
+    @classmethod
+    def load(cls, model: str, compute_type: str = "int8", device: str = "cpu") -> WhisperEngine:
+        location = resolve_whisper_model(model)
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise Unavailable("faster-whisper is not installed; run: pip install localize") from None
+        try:
+            loaded = WhisperModel(location, device=device, compute_type=compute_type,
+                                  cpu_threads=os.cpu_count() or 1,
+                                  download_root=str(localize_home() / "hub"))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise Unavailable(f"could not load Whisper model '{model}' ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); "
+                              f"offline? run: {install_hint(model)}") from None
+        return cls(loaded, model, location, compute_type)
+
+    def transcribe(self, audio: Path, options: AsrOptions, progress: Progress | None = None) -> Transcript:
+        segments_iter, info = self.model.transcribe(
+            str(audio),
+            language=whisper_language(options.language) if options.language else None,
+            beam_size=options.beam_size,
+            vad_filter=options.vad,
+            word_timestamps=True,
+            # Conditioning on earlier text is what lets one hallucination snowball into a loop.
+            condition_on_previous_text=False,
+        )
+        language = options.language or info.language
+        converter = script_converter(language)
+        duration_ms = round(info.duration * 1000)
+        raw: list[Segment] = []
+        for segment in segments_iter:
+            raw.append(_to_segment(segment, converter))
+            if progress and duration_ms:
+                progress(min(1.0, segment.end * 1000 / duration_ms))
+        kept, dropped = clean_segments(raw)
+        return Transcript(
+            language=language,
+            origin="asr",
+            duration_ms=duration_ms,
+            segments=tuple(kept),
+            engine={"engine": "faster-whisper", "model": self.name, "compute_type": self.compute_type,
+                    "beam_size": options.beam_size, "vad": options.vad},
+            dropped=tuple(dropped),
+        )
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _to_segment(segment: Any, converter: Any | None) -> Segment:
+    words = tuple(
+        Word(start_ms=_ms(w.start), end_ms=_ms(w.end), text=to_script(w.word, converter),
+             probability=round(w.probability, 4))
+        for w in (segment.words or ())
+    )
+    text = text_of(words) if words else to_script(segment.text.strip(), converter)
+    return Segment(
+        start_ms=words[0].start_ms if words else _ms(segment.start),
+        end_ms=words[-1].end_ms if words else _ms(segment.end),
+        text=text,
+        words=words,
+        avg_logprob=round(segment.avg_logprob, 4),
+        no_speech_prob=round(segment.no_speech_prob, 4),
+        compression_ratio=round(segment.compression_ratio, 4),
+    )

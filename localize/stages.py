@@ -1,0 +1,123 @@
+"""The stages of an episode's chain and what each one reads, writes and depends on.
+
+A stage is data plus one function: its name and version, the artifacts it needs, the files it makes and
+the slice of the job it reads. The pipeline turns those into a cache key; the function only does the work.
+Adding a stage never touches the runner.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localize import media
+from localize.asr import AsrOptions, WhisperEngine
+from localize.job import Episode, Job
+from localize.model import Transcript, cues_to_json
+from localize.segment import source_cues
+from localize.store import atomic_write_json, atomic_write_text
+from localize.subtitles import import_transcript, render_cues
+
+
+class Tools:
+    """Heavy things a run shares across episodes, created on first use and passed to every stage."""
+
+    def __init__(self, job: Job, ffmpeg_binary: str):
+        self.job = job
+        self.ffmpeg = ffmpeg_binary
+        self._whisper: WhisperEngine | None = None
+
+    def whisper(self) -> WhisperEngine:
+        if self._whisper is None:
+            asr = self.job.asr
+            self._whisper = WhisperEngine.load(asr.model, compute_type=asr.compute_type, device=asr.device)
+        return self._whisper
+
+
+@dataclass(frozen=True)
+class StageCall:
+    """Everything one execution of a stage gets."""
+
+    job: Job
+    episode: Episode
+    inputs: dict[str, Path]
+    out: Path  # a private staging folder; files written here are published atomically afterwards
+    tools: Tools
+    progress: Callable[[float], None]
+
+    def output(self, artifact: str, stage: Stage) -> Path:
+        return self.out / stage.file_name(artifact, self.job, self.episode)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    version: int  # bump when the stage's output for the same inputs changes
+    needs: tuple[str, ...]
+    makes: dict[str, str]  # artifact name -> file name template ({episode}, {source_language})
+    settings: Callable[[Job], dict[str, Any]]
+    action: Callable[[StageCall, Stage], None]
+
+    def file_name(self, artifact: str, job: Job, episode: Episode) -> str:
+        return self.makes[artifact].format(episode=episode.id, source_language=job.source_language)
+
+
+def _ingest(call: StageCall, stage: Stage) -> None:
+    info = media.probe(call.inputs["video"])
+    media.require_audio(info)
+    atomic_write_json(call.output("probe", stage), info.to_json() | {"path": call.inputs["video"].name})
+    media.extract_audio(call.inputs["video"], call.output("audio", stage), call.tools.ffmpeg)
+
+
+def _transcribe(call: StageCall, stage: Stage) -> None:
+    asr = call.job.asr
+    options = AsrOptions(language=call.job.source_language, beam_size=asr.beam_size, vad=asr.vad)
+    transcript = call.tools.whisper().transcribe(call.inputs["audio"], options, call.progress)
+    atomic_write_json(call.output("transcript", stage), transcript.to_json())
+
+
+def _import(call: StageCall, stage: Stage) -> None:
+    duration_ms = json.loads(call.inputs["probe"].read_text(encoding="utf-8"))["duration_ms"]
+    transcript = import_transcript(call.inputs["subtitles"], call.job.source_language, duration_ms)
+    atomic_write_json(call.output("transcript", stage), transcript.to_json())
+
+
+def _source_cues(call: StageCall, stage: Stage) -> None:
+    transcript = Transcript.from_json(json.loads(call.inputs["transcript"].read_text(encoding="utf-8")))
+    cues = source_cues(transcript)
+    atomic_write_json(call.output("cues", stage), cues_to_json(cues, transcript.language))
+    atomic_write_text(call.output("srt", stage), render_cues(cues, "srt", transcript.language))
+
+
+INGEST = Stage("ingest", 1, needs=("video",), makes={"probe": "probe.json", "audio": "audio.wav"},
+               settings=lambda job: {}, action=_ingest)
+TRANSCRIBE = Stage(
+    "transcribe", 1, needs=("audio",), makes={"transcript": "transcript.json"},
+    settings=lambda job: {"language": job.source_language, "model": job.asr.model,
+                          "compute_type": job.asr.compute_type, "device": job.asr.device,
+                          "beam_size": job.asr.beam_size, "vad": job.asr.vad},
+    action=_transcribe,
+)
+IMPORT = Stage("import", 1, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"},
+               settings=lambda job: {"language": job.source_language}, action=_import)
+SOURCE_CUES = Stage("source_cues", 1, needs=("transcript",),
+                    makes={"cues": "cues.json", "srt": "{episode}.{source_language}.srt"},
+                    settings=lambda job: {"language": job.source_language}, action=_source_cues)
+
+ALL_STAGES = (INGEST, TRANSCRIBE, IMPORT, SOURCE_CUES)
+
+
+def chain_for(episode: Episode) -> tuple[Stage, ...]:
+    """The stages one episode goes through, in order."""
+    return (INGEST, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
+
+
+def sources_of(episode: Episode) -> dict[str, Path]:
+    """The episode's own files, which the first stages read."""
+    sources = {"video": episode.video}
+    if episode.subtitles:
+        sources["subtitles"] = episode.subtitles
+    return sources

@@ -1,0 +1,226 @@
+"""The work directory: readable artifact layout, atomic writes, the SQLite run state and the run lock.
+
+Layout::
+
+    <work>/state.sqlite            stage results, file-hash memo (later: the cost ledger)
+    <work>/run.lock                held with flock while a run is going on; says who holds it
+    <work>/<episode>/<stage>/…     artifacts, each written to a temp name and renamed into place
+
+A crash at any moment leaves either the old artifact or the new one under a final name, never half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localize.errors import BadInput, WorkDirBusy
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS stage_results (
+    episode TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    cache_key TEXT NOT NULL,
+    outputs TEXT NOT NULL,          -- JSON: artifact name -> {"path": relative path, "sha256": ...}
+    seconds REAL NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (episode, stage)
+);
+CREATE TABLE IF NOT EXISTS file_hashes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS failures (
+    episode TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    message TEXT NOT NULL,
+    failed_at TEXT NOT NULL,
+    PRIMARY KEY (episode, stage)
+);
+"""
+
+
+@dataclass(frozen=True)
+class StageResult:
+    cache_key: str
+    outputs: dict[str, dict[str, str]]
+    seconds: float
+    finished_at: str
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over the final name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class WorkStore:
+    """One work directory. Open it with ``WorkStore.open``; it creates nothing until you ask it to."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._db: sqlite3.Connection | None = None
+
+    # --- state database -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.root / "state.sqlite", timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
+        return self._db
+
+    def exists(self) -> bool:
+        return (self.root / "state.sqlite").is_file()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def result(self, episode: str, stage: str) -> StageResult | None:
+        if not self.exists():
+            return None
+        row = self.db.execute(
+            "SELECT cache_key, outputs, seconds, finished_at FROM stage_results WHERE episode=? AND stage=?",
+            (episode, stage),
+        ).fetchone()
+        return StageResult(row[0], json.loads(row[1]), row[2], row[3]) if row else None
+
+    def failure(self, episode: str, stage: str) -> str | None:
+        if not self.exists():
+            return None
+        row = self.db.execute("SELECT message FROM failures WHERE episode=? AND stage=?", (episode, stage)).fetchone()
+        return row[0] if row else None
+
+    def record_result(self, episode: str, stage: str, cache_key: str, outputs: dict[str, dict[str, str]],
+                      seconds: float) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",
+                (episode, stage, cache_key, json.dumps(outputs, sort_keys=True), seconds, _now()),
+            )
+            self.db.execute("DELETE FROM failures WHERE episode=? AND stage=?", (episode, stage))
+
+    def record_failure(self, episode: str, stage: str, message: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?)", (episode, stage, message, _now()))
+
+    def file_hash(self, path: Path) -> str:
+        """SHA-256 of a file, memoised by (size, mtime, inode) so a re-run doesn't re-read every video."""
+        stat = path.stat()
+        key = str(path.resolve())
+        row = self.db.execute("SELECT size, mtime_ns, inode, sha256 FROM file_hashes WHERE path=?", (key,)).fetchone()
+        if row and tuple(row[:3]) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+            return row[3]
+        digest = sha256_file(path)
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?, ?)",
+                            (key, stat.st_size, stat.st_mtime_ns, stat.st_ino, digest))
+        return digest
+
+    # --- artifacts ------------------------------------------------------------------------------
+    def stage_dir(self, episode: str, stage: str) -> Path:
+        return self.root / episode / stage
+
+    @contextlib.contextmanager
+    def staging(self, episode: str, stage: str) -> Iterator[Path]:
+        """A private folder for a stage to write into; ``publish`` moves its files under final names."""
+        parent = self.stage_dir(episode, stage)
+        parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(dir=parent, prefix=".staging-"))
+        try:
+            yield temp
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    def publish(self, staged: Path, episode: str, stage: str) -> None:
+        """Rename each staged file into the stage folder (one rename per file: atomic on POSIX)."""
+        target = self.stage_dir(episode, stage)
+        for item in sorted(staged.iterdir()):
+            os.replace(item, target / item.name)
+
+    def clean_stale_staging(self) -> None:
+        """Remove staging folders a killed run left behind (only ever called while holding the lock)."""
+        for leftover in self.root.glob("*/*/.staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    # --- the run lock ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, command: str) -> Iterator[None]:
+        """Hold an exclusive flock for the whole run; the kernel drops it if the process dies."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / "run.lock"
+        handle = path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise WorkDirBusy(f"work dir {self.root} is in use by {holder}; "
+                              "wait for it to finish or use another --work") from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()} ({command})\n")
+            handle.flush()
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def check_work_dir(path: Path) -> Path:
+    """Refuse a --work path that is a file, before anything is written."""
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"--work {path} is a file, not a folder; choose a folder for the work store")
+    return path

@@ -1,0 +1,54 @@
+"""One-shot transcription (``localize transcribe``): media files in, subtitle files out, no work store.
+
+It uses the same engine, guards and cue split as the pipeline, and checks every input before it loads
+the model or writes anything.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from localize import media
+from localize.asr import AsrOptions, WhisperEngine
+from localize.errors import BadInput
+from localize.progress import Reporter
+from localize.segment import source_cues
+from localize.store import atomic_write_text
+from localize.subtitles import output_format, render_cues
+
+
+def plan_outputs(inputs: list[Path], output: Path, fmt: str) -> list[tuple[Path, Path, str]]:
+    """Pair each input with its output file: OUT.ext for one input, OUT/<stem>.<fmt> for a folder."""
+    if len(inputs) == 1 and output.suffix and not output.is_dir():
+        return [(inputs[0], output, output_format(output))]
+    if output.exists() and not output.is_dir():
+        raise BadInput(f"-o {output}: several inputs need a folder for -o, not a file")
+    stems = [p.stem for p in inputs]
+    clash = next((s for s in stems if stems.count(s) > 1), None)
+    if clash:
+        raise BadInput(f"two inputs are named '{clash}': their outputs would overwrite each other")
+    return [(source, output / f"{source.stem}.{fmt}", fmt) for source in inputs]
+
+
+def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, language: str | None,
+                     beam_size: int, compute_type: str, vad: bool, reporter: Reporter) -> list[Path]:
+    plan = plan_outputs(inputs, output, fmt)
+    for source, _, _ in plan:
+        media.require_audio(media.probe(source))
+    engine = WhisperEngine.load(model, compute_type=compute_type)
+    options = AsrOptions(language=language, beam_size=beam_size, vad=vad)
+    written = []
+    try:
+        for source, target, target_format in plan:
+            reporter.stage_started(source.name, "transcribe")
+            started = time.monotonic()
+            # faster-whisper decodes the media itself (PyAV): no intermediate WAV for a one-shot job.
+            transcript = engine.transcribe(source, options, reporter.stage_progress)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target, render_cues(source_cues(transcript), target_format, transcript.language))
+            reporter.stage_finished(source.name, "transcribe", False, time.monotonic() - started)
+            written.append(target)
+    finally:
+        reporter.close()
+    return written
