@@ -185,7 +185,3 @@ def models_list(as_json: bool) -> None:
         return
     for entry in entries:
         click.echo(f"{entry.name:<10} {entry.kind:<8} {entry.state:<36} {entry.location}")
-
-
-if __name__ == "__main__":
-    main()

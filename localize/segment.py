@@ -69,7 +69,7 @@ def split_text(segment: Segment, rules: SplitRules) -> list[Cue]:
     total_chars = sum(len(p) for p in pieces) or 1
     per_char = (segment.end_ms - segment.start_ms) / total_chars
     timed: list[Word] = []
-    position = segment.start_ms
+    position, chars_done = segment.start_ms, 0
     for piece in pieces:
         if len(piece) * per_char > rules.max_duration_ms:  # one long clause: cut it into even parts
             parts = -(-round(len(piece) * per_char) // rules.max_duration_ms)
@@ -78,7 +78,8 @@ def split_text(segment: Segment, rules: SplitRules) -> list[Cue]:
         else:
             subpieces = [piece]
         for sub in subpieces:
-            end = round(position + len(sub) * per_char)
+            chars_done += len(sub)
+            end = segment.start_ms + round(chars_done * per_char)  # from the start, so rounding never drifts
             timed.append(Word(position, end, sub))
             position = end
     return split_words(tuple(timed), rules)

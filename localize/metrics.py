@@ -1,0 +1,28 @@
+"""Accuracy measures for transcripts, used by tests, benchmarks and QC reports."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def comparable_characters(text: str) -> str:
+    """Text with punctuation, symbols and whitespace removed: what CER compares."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN").lower()
+
+
+def edit_distance(reference: str, hypothesis: str) -> int:
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref_char in enumerate(reference, 1):
+        current = [i]
+        for j, hyp_char in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_char != hyp_char)))
+        previous = current
+    return previous[-1]
+
+
+def character_error_rate(reference: str, hypothesis: str) -> float:
+    """Levenshtein distance over the reference length, after removing punctuation and spaces."""
+    ref, hyp = comparable_characters(reference), comparable_characters(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return edit_distance(ref, hyp) / len(ref)

@@ -1,0 +1,97 @@
+"""`localize run`: stages, cache keys, status, forced and stale stages, imported subtitles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from localize.metrics import character_error_rate
+from tests.conftest import REPO, SAMPLE_ZH, cut_sample, localize, subtitle_text, write_job
+
+pytestmark = pytest.mark.slow
+
+
+def _run(*args) -> dict:
+    result = localize("run", *args, "--json")
+    assert result.code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _statuses(summary: dict) -> dict[tuple[str, str], str]:
+    return {(e["id"], s["stage"]): s["status"] for e in summary["episodes"] for s in e["stages"]}
+
+
+def _status_table(job, work) -> dict[tuple[str, str], str]:
+    result = localize("status", job, "--work", work, "--json")
+    assert result.code == 0, result.stderr
+    return {(r["episode"], r["stage"]): r["state"] for r in json.loads(result.stdout)}
+
+
+def test_sample_job_runs_then_is_fully_cached(tmp_path):
+    work = tmp_path / "work"
+    first = _run(REPO / "jobs" / "sample.yaml", "--work", work)
+    assert set(_statuses(first).values()) == {"ran"}
+    assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "transcribe"), ("ep01", "source_cues")]
+    srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
+    probe = json.loads((work / "ep01" / "ingest" / "probe.json").read_text())
+    assert (probe["width"], probe["height"]) == (1080, 1920) and 40_000 <= probe["duration_ms"] <= 60_000
+    transcript = json.loads((work / "ep01" / "transcribe" / "transcript.json").read_text())
+    assert transcript["engine"]["model"] == "base" and transcript["segments"][0]["words"]
+    assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(srt)) <= 0.08
+
+    again = _run(REPO / "jobs" / "sample.yaml", "--work", work)
+    assert set(_statuses(again).values()) == {"cached"}
+    assert again["cache_hits"] == 3 and again["stages_run"] == 0
+
+
+def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 12)
+    job = write_job(tmp_path / "job.yaml", [video])
+    work = tmp_path / "work"
+    _run(job, "--work", work)
+    job.write_text(job.read_text().replace("beam_size: 5", "beam_size: 2"))
+    assert _status_table(job, work) == {("ep01", "ingest"): "done", ("ep01", "transcribe"): "stale",
+                                        ("ep01", "source_cues"): "done"}
+    summary = _run(job, "--work", work)
+    assert _statuses(summary) == {("ep01", "ingest"): "cached", ("ep01", "transcribe"): "ran",
+                                  ("ep01", "source_cues"): "ran"}
+    assert set(_status_table(job, work).values()) == {"done"}
+
+
+def test_forced_ingest_is_deterministic_so_nothing_downstream_reruns(tmp_path, ffmpeg):
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 12, 8)
+    job = write_job(tmp_path / "job.yaml", [video])
+    work = tmp_path / "work"
+    _run(job, "--work", work)
+    summary = _run(job, "--work", work, "--force", "ingest")
+    assert _statuses(summary) == {("ep01", "ingest"): "ran", ("ep01", "transcribe"): "cached",
+                                  ("ep01", "source_cues"): "cached"}
+
+
+def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 20, 8)
+    job = write_job(tmp_path / "job.yaml", [video])
+    work = tmp_path / "work"
+    _run(job, "--work", work)
+    srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
+    original = srt.read_text(encoding="utf-8")
+    srt.write_text("edited by hand", encoding="utf-8")
+    summary = _run(job, "--work", work)
+    assert _statuses(summary)[("ep01", "source_cues")] == "ran"
+    assert srt.read_text(encoding="utf-8") == original
+
+
+def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 60)
+    subs = tmp_path / "clip.zh.srt"
+    subs.write_bytes(SAMPLE_ZH.read_text(encoding="utf-8").encode("gb18030"))
+    job = tmp_path / "job.yaml"
+    job.write_text("series: {title: T}\nsource_language: zh-Hans\n"
+                   f"episodes:\n  - {{video: {video}, subtitles: {subs}}}\n")
+    work = tmp_path / "work"
+    summary = _run(job, "--work", work)
+    assert list(_statuses(summary)) == [("clip", "ingest"), ("clip", "import"), ("clip", "source_cues")]
+    produced = work / "clip" / "source_cues" / "clip.zh-Hans.srt"
+    assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(produced)) == 0
+

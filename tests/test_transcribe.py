@@ -1,0 +1,40 @@
+"""`localize transcribe` with the real Whisper base model on the real sample episode."""
+
+from __future__ import annotations
+
+import json
+
+import opencc
+import pysubs2
+import pytest
+
+from localize.metrics import character_error_rate
+from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, cut_sample, localize, subtitle_text
+
+pytestmark = pytest.mark.slow
+
+
+def test_sample_transcribes_within_cer_target_in_simplified(tmp_path):
+    out = tmp_path / "out.srt"
+    result = localize("transcribe", SAMPLE_VIDEO, "-o", out, "--language", "zh")
+    assert result.code == 0, result.stderr
+    hypothesis, reference = subtitle_text(out), subtitle_text(SAMPLE_ZH)
+    cer = character_error_rate(reference, hypothesis)
+    print(f"CER {cer:.2%}")
+    assert cer <= 0.08
+    assert opencc.OpenCC("t2s").convert(hypothesis) == hypothesis  # nothing left in Traditional script
+    cues = pysubs2.load(str(out))
+    assert len(cues) >= 12 and all(0 < e.end - e.start <= 7000 for e in cues)
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
+
+
+def test_several_inputs_into_a_folder_as_json(tmp_path, ffmpeg):
+    first = cut_sample(ffmpeg, tmp_path / "a.mp4", 0, 10)
+    second = cut_sample(ffmpeg, tmp_path / "b.mp4", 10, 10)
+    out = tmp_path / "subs"
+    result = localize("transcribe", first, second, "-o", out, "--language", "zh-Hans", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a.json", "b.json"]
+    data = json.loads((out / "a.json").read_text(encoding="utf-8"))
+    assert data["language"] == "zh-Hans" and data["cues"]
+    assert all(c["end_ms"] <= 10_500 for c in data["cues"])
