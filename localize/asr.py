@@ -6,6 +6,7 @@ the slow part on a laptop and our users run whole series.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ def to_script(text: str, converter: Any | None) -> str:
     return converter.convert(text) if converter else text
 
 
+@functools.lru_cache(maxsize=4)
 def script_converter(language: str) -> Any | None:
     """An OpenCC converter when Whisper's Chinese must be turned into the job's script, else None.
 
@@ -44,6 +46,11 @@ def script_converter(language: str) -> Any | None:
     import opencc
 
     return opencc.OpenCC("t2s" if script == "Hans" else "s2t")
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class WhisperEngine:
@@ -61,7 +68,7 @@ class WhisperEngine:
             raise Unavailable("faster-whisper is not installed; run: pip install localize") from None
         try:
             loaded = WhisperModel(location, device=device, compute_type=compute_type,
-                                  cpu_threads=os.cpu_count() or 1,
+                                  cpu_threads=usable_cpus(),
                                   download_root=str(localize_home() / "hub"))
         except (OSError, ValueError, RuntimeError) as exc:
             raise Unavailable(f"could not load Whisper model '{model}' ({type(exc).__name__}: "
