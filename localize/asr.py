@@ -27,6 +27,7 @@ class AsrOptions:
     language: str | None  # BCP-47 tag of the source, e.g. zh-Hans; None lets Whisper detect it
     beam_size: int = 5
     vad: bool = True
+    hotwords: str | None = None  # names the recogniser should prefer, space-separated
 
 
 def to_script(text: str, converter: Any | None) -> str:
@@ -82,6 +83,7 @@ class WhisperEngine:
             language=whisper_language(options.language) if options.language else None,
             beam_size=options.beam_size,
             vad_filter=options.vad,
+            hotwords=options.hotwords or None,
             word_timestamps=True,
             # Conditioning on earlier text is what lets one hallucination snowball into a loop.
             condition_on_previous_text=False,
@@ -101,7 +103,7 @@ class WhisperEngine:
             duration_ms=duration_ms,
             segments=tuple(kept),
             engine={"engine": "faster-whisper", "model": self.name, "compute_type": self.compute_type,
-                    "beam_size": options.beam_size, "vad": options.vad},
+                    "beam_size": options.beam_size, "vad": options.vad, "hotwords": options.hotwords},
             dropped=tuple(dropped),
         )
 

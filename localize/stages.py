@@ -15,6 +15,7 @@ from typing import Any
 
 from localize import media
 from localize.asr import AsrOptions, WhisperEngine
+from localize.characters import hotwords
 from localize.job import Episode, Job
 from localize.model import Transcript, cues_to_json
 from localize.segment import source_cues
@@ -72,9 +73,14 @@ def _ingest(call: StageCall, stage: Stage) -> None:
     media.extract_audio(call.inputs["video"], call.output("audio", stage), call.tools.ffmpeg)
 
 
+def asr_hotwords(job: Job) -> str | None:
+    return hotwords(job.characters) if job.asr.hotwords and job.characters else None
+
+
 def _transcribe(call: StageCall, stage: Stage) -> None:
     asr = call.job.asr
-    options = AsrOptions(language=call.job.source_language, beam_size=asr.beam_size, vad=asr.vad)
+    options = AsrOptions(language=call.job.source_language, beam_size=asr.beam_size, vad=asr.vad,
+                         hotwords=asr_hotwords(call.job))
     transcript = call.tools.whisper().transcribe(call.inputs["audio"], options, call.progress)
     atomic_write_json(call.output("transcript", stage), transcript.to_json())
 
@@ -98,7 +104,7 @@ TRANSCRIBE = Stage(
     "transcribe", 1, needs=("audio",), makes={"transcript": "transcript.json"},
     settings=lambda job: {"language": job.source_language, "model": job.asr.model,
                           "compute_type": job.asr.compute_type, "device": job.asr.device,
-                          "beam_size": job.asr.beam_size, "vad": job.asr.vad},
+                          "beam_size": job.asr.beam_size, "vad": job.asr.vad, "hotwords": asr_hotwords(job)},
     action=_transcribe,
 )
 IMPORT = Stage("import", 1, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"},

@@ -116,3 +116,19 @@ def test_job_check_cli_reports_ok_and_writes_nothing(tmp_path, tone_video):
     assert result.code == 0, result.stderr
     assert "ok: job 'job': 1 episodes" in result.stdout
     assert not (tmp_path / "work").exists()
+
+
+def test_character_sheet_is_validated_and_feeds_hotwords(tmp_path, tone_video):
+    from localize.characters import hotwords
+
+    job = load_job(REPO / "jobs" / "sample.yaml")
+    assert [c.name for c in job.characters] == ["林凡", "王秀兰"]
+    assert job.characters[0].gender == "male" and ("en", "Lin Fan") in job.characters[0].renderings
+    assert hotwords(job.characters).split() == ["林凡", "林家大少爷", "王秀兰", "妈"]
+    sheet = tmp_path / "characters.yaml"
+    sheet.write_text("characters:\n  - name: 林凡\n    gendr: male\n", encoding="utf-8")
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(BASE.replace("VIDEO", str(tone_video)) + "characters: characters.yaml\n", encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_job(job_file)
+    assert str(caught.value).startswith(f"{sheet}: characters[0].gendr: unknown key; did you mean 'gender'")

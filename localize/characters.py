@@ -1,0 +1,62 @@
+"""The series' character sheet (``characters.yaml``): who speaks, what they are called, their gender.
+
+Mandarin 他 and 她 sound the same, so neither ASR nor MT can tell a character's gender: the sheet does.
+Names are the series' most binding terms; here they also serve as recognition hotwords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from localize.languages import normalize_tag
+from localize.schema import Section, load_yaml, text
+
+GENDERS = ("female", "male", "unknown")
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str  # as written in the source script, e.g. 林凡
+    gender: str = "unknown"
+    role: str = ""
+    aliases: tuple[str, ...] = ()  # other ways the dialogue names them: 林少, 凡哥
+    renderings: tuple[tuple[str, str], ...] = ()  # (language tag, name on screen), e.g. ("en", "Lin Fan")
+
+
+def _character(file: Path, index: int, raw: Any) -> Character:
+    section = Section(file, f"characters[{index}]", raw, ("name", "gender", "role", "aliases", "renderings"))
+    gender = section.get("gender", text, "unknown")
+    if gender not in GENDERS:
+        raise section.error(f"'{gender}' is not one of {', '.join(GENDERS)}", "gender")
+    renderings = section.get("renderings", lambda v: v, {})
+    if not isinstance(renderings, dict):
+        raise section.error("must map language tags to names, e.g. {en: Lin Fan}", "renderings")
+    aliases = section.get("aliases", lambda v: v, [])
+    return Character(
+        name=section.get("name", text),
+        gender=gender,
+        role=section.get("role", text, ""),
+        aliases=tuple(text(a) for a in (aliases if isinstance(aliases, list) else [aliases])),
+        renderings=tuple(sorted((normalize_tag(str(k)), text(v)) for k, v in renderings.items())),
+    )
+
+
+def load_characters(path: Path) -> tuple[Character, ...]:
+    data = load_yaml(path, "character sheet")
+    top = Section(path, "", data, ("characters",))
+    raw = top.get("characters", lambda v: v)
+    if not isinstance(raw, list) or not raw:
+        raise top.error("must be a list of characters, each with at least a name", "characters")
+    characters = tuple(_character(path, i, item) for i, item in enumerate(raw))
+    names = [c.name for c in characters]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice:
+        raise top.error(f"'{twice}' is listed twice", "characters")
+    return characters
+
+
+def hotwords(characters: tuple[Character, ...]) -> str:
+    """Names and aliases as one space-separated hotword string for faster-whisper."""
+    return " ".join(dict.fromkeys(word for c in characters for word in (c.name, *c.aliases)))
