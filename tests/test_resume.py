@@ -61,3 +61,22 @@ def test_kill_during_second_episode_then_resume(tmp_path, ffmpeg):
     assert all((work / f"ep0{i}" / "source_cues" / f"ep0{i}.zh-Hans.srt").is_file() for i in (1, 2, 3))
     assert not list(work.glob("ep*/*/.*"))  # staging folders of the killed run were cleaned
     assert {p.relative_to(work).as_posix() for p in _final_files(work)} == set(_recorded_outputs(work))
+
+
+def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, ffmpeg):
+    videos = [cut_sample(ffmpeg, tmp_path / f"clip{i}.mp4", start, 9) for i, start in enumerate((0, 12))]
+    job = write_job(tmp_path / "job.yaml", videos)
+    work = tmp_path / "work"
+    process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work)],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    for line in process.stderr:
+        if line.startswith("ep01 ingest:"):
+            process.send_signal(signal.SIGINT)
+            break
+    rest = process.stderr.read()
+    assert process.wait() == 130
+    assert "interrupted" in rest and "Traceback" not in rest
+    result = localize("run", job, "--work", work, "--json")
+    assert result.code == 0, result.stderr
+    statuses = {(e["id"], s["stage"]): s["status"] for e in json.loads(result.stdout)["episodes"] for s in e["stages"]}
+    assert statuses[("ep01", "ingest")] == "cached" and statuses[("ep02", "source_cues")] == "ran"
