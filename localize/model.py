@@ -61,15 +61,24 @@ class Transcript:
 
 @dataclass(frozen=True)
 class Cue:
-    """One subtitle: what is shown, from when to when."""
+    """One subtitle: what is shown, from when to when. Lines are separated by "\n"."""
 
     start_ms: int
     end_ms: int
     text: str
+    speaker: str = ""  # the character speaking, when known (ASS gives each character a style)
 
     @property
     def duration_ms(self) -> int:
         return self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True)
+class Track:
+    """All cues of one episode in one language, in time order."""
+
+    language: str  # BCP-47
+    cues: tuple[Cue, ...]
 
 
 def cues_to_json(cues: list[Cue], language: str) -> dict[str, Any]:
