@@ -8,18 +8,27 @@ from __future__ import annotations
 import json
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from localize import __version__, media
-from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, LocalizeError
+from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_QC_FAILED, LocalizeError
+from localize.fix import fix_cues
+from localize.formats import output_format, read_track, render_track
 from localize.job import Job, load_job, select_episodes
 from localize.languages import normalize_tag
+from localize.model import Track
 from localize.models import list_models
 from localize.pipeline import check_force, job_status, preflight, run_job
+from localize.profiles import load_profile
 from localize.progress import make_reporter
-from localize.store import check_work_dir
+from localize.qc import check_track, report
+from localize.shots import detect_shots
+from localize.store import atomic_write_text, check_work_dir
 from localize.transcribe import transcribe_files
 
 
@@ -75,10 +84,12 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     summary = {
         "job": job.name,
         "work_dir": str(work_dir.resolve()),
-        "episodes": [{"id": o.id, "error": o.error, "stages": [s.__dict__ for s in o.stages]} for o in outcomes],
+        "episodes": [{"id": o.id, "error": o.error, "stages": [s.__dict__ for s in o.stages], "qc": o.qc}
+                     for o in outcomes],
         "stages_run": sum(s.status == "ran" for s in stages),
         "cache_hits": sum(s.status == "cached" for s in stages),
         "failed_episodes": [o.id for o in failed],
+        "qc_failed": [path for o in outcomes for path, qc in o.qc.items() if not qc["passed"]],
         "seconds": round(time.monotonic() - started, 3),
     }
     if as_json:
@@ -86,32 +97,39 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     else:
         for outcome in failed:
             click.echo(f"error: {outcome.id}: {outcome.error}", err=True)
+        for path in summary["qc_failed"]:
+            click.echo(f"QC failed: {work_dir / path} (see the violations there)", err=True)
         click.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} episodes done: {summary['stages_run']} stages ran, "
                    f"{summary['cache_hits']} cached, {summary['seconds']:.1f}s; work dir {summary['work_dir']}")
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+    if summary["qc_failed"]:
+        sys.exit(EXIT_QC_FAILED)
 
 
 @main.command()
 @click.argument("media_files", metavar="MEDIA...", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, metavar="OUT",
-              help="OUT.srt, OUT.vtt or OUT.json; a folder for several inputs.")
+              help="OUT.srt, .vtt, .ass, .ttml or .json; a folder for several inputs.")
 @click.option("--model", default="base", show_default=True, help="Model name (cache or pip bundle) or folder.")
 @click.option("--language", metavar="TAG", help="Source language as BCP-47 (zh, zh-Hans, en…); default: detect.")
-@click.option("--format", "fmt", type=click.Choice(["srt", "vtt", "json"]), default="srt", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(["srt", "vtt", "ass", "ttml", "json"]), default="srt",
+              show_default=True,
               help="Output format when OUT is a folder.")
 @click.option("--beam-size", default=5, show_default=True, type=click.IntRange(1, 20))
 @click.option("--compute-type", default="int8", show_default=True)
 @click.option("--vad/--no-vad", default=True, show_default=True, help="Skip silence with Silero VAD.")
+@click.option("--profile", default="vertical", show_default=True, help="Subtitle profile the cues are timed for.")
 def transcribe(media_files: tuple[str, ...], output: str, model: str, language: str | None, fmt: str,
-               beam_size: int, compute_type: str, vad: bool) -> None:
+               beam_size: int, compute_type: str, vad: bool, profile: str) -> None:
     """Transcribe media files to source-language subtitles.
 
     Example: localize transcribe samples/ep01.mp4 -o ep01.srt --language zh
     """
     tag = normalize_tag(language) if language else None
     written = transcribe_files([Path(m) for m in media_files], Path(output), fmt, model=model, language=tag,
-                               beam_size=beam_size, compute_type=compute_type, vad=vad, reporter=make_reporter())
+                               beam_size=beam_size, compute_type=compute_type, vad=vad, profile=profile,
+                               reporter=make_reporter())
     for path in written:
         click.echo(str(path))
 
@@ -130,9 +148,6 @@ def status(job_file: str, work: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
-
     stages = list(dict.fromkeys(r.stage for r in rows))
     table = Table(title=f"{job.name}: {len(job.episodes)} episodes")
     table.add_column("episode")
@@ -165,6 +180,83 @@ def job_check(job_file: str) -> None:
     sources = sorted({e.source for e in loaded.episodes})
     click.echo(f"ok: job '{loaded.name}': {len(loaded.episodes)} episodes, source {loaded.source_language} "
                f"({', '.join(sources)}), targets {', '.join(loaded.targets) or 'none'}")
+
+
+def _subtitle_context(file: str, profile: str, lang: str, video: str | None):
+    """Read a track and build its profile (frame rate and shot changes from --video when given)."""
+    language = normalize_tag(lang)
+    track = read_track(Path(file), language)
+    fps, cuts, end = None, (), None
+    if video:
+        info = media.probe(Path(video))
+        fps = Fraction(info.fps) if info.fps else None
+        cuts = tuple(detect_shots(Path(video), media.find_ffmpeg())) if info.fps else ()
+        end = info.duration_ms
+    return track, load_profile(profile, language, fps), cuts, end
+
+
+def _print_violations(violations, as_json: bool, qc_report: dict) -> None:
+    if as_json:
+        click.echo(json.dumps(qc_report, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{qc_report['cues_passing']}/{qc_report['cues']} cues pass ({qc_report['profile']}, "
+                        f"{qc_report['language']}, {qc_report['fps']} fps)")
+    for column in ("cue", "rule", "measured", "limit"):
+        table.add_column(column)
+    for v in violations:
+        table.add_row(str(v.cue), v.rule, v.measured, v.limit)
+    Console().print(table if violations else f"QC passed: {qc_report['cues']} cues ({qc_report['profile']}, "
+                                             f"{qc_report['language']})")
+
+
+@main.group()
+def qc() -> None:
+    """Quality checks (exit 1 when anything fails)."""
+
+
+@qc.command("subs")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--profile", default="vertical", show_default=True, help="Subtitle profile (screen).")
+@click.option("--lang", required=True, help="Language of the subtitles (BCP-47).")
+@click.option("--video", type=click.Path(dir_okay=False), help="The episode: its frame rate and shot changes.")
+@click.option("--json", "as_json", is_flag=True)
+def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool) -> None:
+    """Check a subtitle file against the profile: every violation with cue, rule, value and limit.
+
+    Example: localize qc subs ep01.en.srt --profile vertical --lang en --video ep01.mp4
+    """
+    track, rules, cuts, _ = _subtitle_context(file, profile, lang, video)
+    violations = check_track(list(track.cues), rules, cuts)
+    _print_violations(violations, as_json, report(list(track.cues), violations, rules))
+    if violations:
+        sys.exit(EXIT_QC_FAILED)
+
+
+@main.group()
+def subs() -> None:
+    """Work on subtitle files."""
+
+
+@subs.command("fix")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="Where to write the repaired file (format from extension).")
+@click.option("--profile", default="vertical", show_default=True)
+@click.option("--lang", required=True, help="Language of the subtitles (BCP-47).")
+@click.option("--video", type=click.Path(dir_okay=False), help="The episode: its frame rate and shot changes.")
+@click.option("--json", "as_json", is_flag=True)
+def subs_fix(file: str, output: str, profile: str, lang: str, video: str | None, as_json: bool) -> None:
+    """Repair timing and line breaks without changing a word; report what could not be repaired.
+
+    Example: localize subs fix ep01.en.srt -o ep01.fixed.srt --lang en --video ep01.mp4
+    """
+    fmt = output_format(Path(output))
+    track, rules, cuts, end = _subtitle_context(file, profile, lang, video)
+    fixed = fix_cues(list(track.cues), rules, cuts, end)
+    atomic_write_text(Path(output), render_track(Track(track.language, tuple(fixed)), fmt, rules.screen))
+    violations = check_track(fixed, rules, cuts)
+    _print_violations(violations, as_json, report(fixed, violations, rules))
+    if violations:
+        sys.exit(EXIT_QC_FAILED)
 
 
 @main.group()

@@ -16,12 +16,12 @@ from typing import Any
 
 from localize import media
 from localize.errors import BadInput
+from localize.formats import read_track
 from localize.job import Episode, Job
 from localize.models import resolve_whisper_model
 from localize.progress import Reporter
 from localize.stages import ALL_STAGES, Stage, StageCall, Tools, chain_for, sources_of
 from localize.store import StageResult, WorkStore
-from localize.subtitles import read_subtitles
 
 
 def cache_key(stage: Stage, input_hashes: dict[str, str], settings: dict[str, Any]) -> str:
@@ -34,7 +34,7 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
     for episode in episodes:
         media.require_audio(media.probe(episode.video))
         if episode.subtitles:
-            read_subtitles(episode.subtitles)
+            read_track(episode.subtitles, job.source_language)
     if any(not e.subtitles for e in episodes):
         resolve_whisper_model(job.asr.model)
 
@@ -60,6 +60,11 @@ class EpisodeOutcome:
     id: str
     stages: list[StageOutcome] = field(default_factory=list)
     error: str | None = None
+    qc: dict[str, Any] = field(default_factory=dict)  # artifact path -> QC summary, for every track written
+
+    @property
+    def qc_failed(self) -> bool:
+        return any(not report["passed"] for report in self.qc.values())
 
 
 class Runner:
@@ -86,6 +91,9 @@ class Runner:
             self.reporter.stage_finished(episode.id, stage.name, status == "cached", result.seconds)
             outcome.stages.append(StageOutcome(stage.name, status, round(result.seconds, 3) if status == "ran" else 0.0,
                                                {n: o["path"] for n, o in result.outputs.items()}))
+            if "qc" in result.outputs:
+                qc = json.loads((self.store.root / result.outputs["qc"]["path"]).read_text(encoding="utf-8"))
+                outcome.qc[result.outputs["qc"]["path"]] = {k: v for k, v in qc.items() if k != "violations"}
         return outcome
 
     def _intact(self, result: StageResult) -> bool:

@@ -1,98 +1,157 @@
-"""A first, simple split of a transcript into source cues: at sentence ends, pauses and 7 seconds.
+"""Segmentation: words with timestamps → cues that obey the profile; and the same for translated text
+laid over the source timing (re-segmentation), so translated lines are never merged, shifted or dropped.
 
-The professional timing rules (reading speed, line breaking, shot changes) build on this later; this
-split only guarantees one sentence or breath per cue, no cue over the maximum duration, no overlaps.
+Words are first grouped at sentence ends and long pauses (a new sentence is usually a new speaker), then
+each group is split recursively at its best break — punctuation, pauses, grammar, balance — until every
+piece fits in the profile's lines and maximum duration. Reading speed is not a reason to split (splitting
+does not slow speech down); the timing rules buy reading time, and QC flags what speech makes impossible.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from localize.linebreak import (
+    CLAUSE_MARKS,
+    NO_SPACE_LANGUAGES,
+    SENTENCE_END,
+    break_lines,
+    fits_in_lines,
+    word_break_penalty,
+)
+from localize.model import Cue, Transcript, Word
+from localize.profiles import SubtitleProfile
+from localize.timing import TimedCue, retime
 
-from localize.model import Cue, Segment, Transcript, Word
-
-SENTENCE_END = "。！？!?…"
-CLAUSE_END = "，,、；;：:"
-
-
-@dataclass(frozen=True)
-class SplitRules:
-    max_duration_ms: int = 7000
-    pause_ms: int = 500  # a silence this long between words is a breath: start a new cue
-    max_chars: int = 32  # two lines of 16 for Chinese; clause punctuation splits a cue that grows past it
-
-
-def rules_for(language: str) -> SplitRules:
-    cjk = language.split("-")[0] in ("zh", "ja", "ko", "yue", "cmn")
-    return SplitRules() if cjk else SplitRules(max_chars=84)
+GROUP_PAUSE_MS = 450  # silence this long between words: a new sentence or speaker, always a new cue
 
 
-def _visible_length(text: str) -> int:
-    return len(re.sub(r"\s+", "", text))
+def _joins_without_space(profile: SubtitleProfile) -> bool:
+    return profile.language.language in NO_SPACE_LANGUAGES
 
 
-def _ends_with(text: str, marks: str) -> bool:
+def _text_and_boundaries(words: list[Word], profile: SubtitleProfile) -> tuple[str, frozenset[int]]:
+    """The words' text, and the character offsets where one word ends (allowed CJK line breaks)."""
+    if not _joins_without_space(profile):
+        return " ".join(w.text.strip() for w in words if w.text.strip()), frozenset()
+    text, ends = "", set()
+    for word in words:
+        text += word.text.strip()
+        ends.add(len(text))
+    return text, frozenset(ends)
+
+
+def _ends(text: str, marks: str) -> bool:
     stripped = text.rstrip(" \"'”’」』）)")
     return bool(stripped) and stripped[-1] in marks
 
 
-def _cue_from_words(words: list[Word]) -> Cue:
-    return Cue(start_ms=words[0].start_ms, end_ms=words[-1].end_ms, text="".join(w.text for w in words).strip())
+def _fits(words: list[Word], profile: SubtitleProfile) -> bool:
+    if words[-1].end_ms - words[0].start_ms > profile.max_duration_ms:
+        return False
+    text, boundaries = _text_and_boundaries(words, profile)
+    return fits_in_lines(text, profile, boundaries or None)
 
 
-def split_words(words: tuple[Word, ...], rules: SplitRules) -> list[Cue]:
-    """Group one segment's words into cues."""
-    cues: list[Cue] = []
+def _split_cost(words: list[Word], i: int, profile: SubtitleProfile) -> float:
+    left, right = words[i - 1], words[i]
+    cost = 0.0
+    if _ends(left.text, SENTENCE_END):
+        cost -= 8.0
+    elif _ends(left.text, CLAUSE_MARKS):
+        cost -= 5.0
+    elif not _joins_without_space(profile):
+        cost += word_break_penalty(left.text.strip(), right.text.strip(), profile.language.language)
+    pause = right.start_ms - left.end_ms
+    cost -= min(pause, 1000) / 100.0
+    total = (words[-1].end_ms - words[0].start_ms) or 1
+    first, second = left.end_ms - words[0].start_ms, words[-1].end_ms - right.start_ms
+    cost += 6.0 * abs(first - second) / total
+    if min(first, second) < profile.min_duration_ms:
+        cost += 3.0  # a piece too short to read on its own
+    return cost
+
+
+def _split(words: list[Word], profile: SubtitleProfile) -> list[list[Word]]:
+    if len(words) == 1 or _fits(words, profile):
+        return [words]
+    best = min(range(1, len(words)), key=lambda i: _split_cost(words, i, profile))
+    return _split(words[:best], profile) + _split(words[best:], profile)
+
+
+def group_words(words: list[Word], profile: SubtitleProfile) -> list[list[Word]]:
+    """Recognised words → the word lists of the cues."""
+    groups: list[list[Word]] = []
     current: list[Word] = []
     for word in words:
-        if current:
-            too_long = word.end_ms - current[0].start_ms > rules.max_duration_ms
-            paused = word.start_ms - current[-1].end_ms >= rules.pause_ms
-            sentence_done = _ends_with(current[-1].text, SENTENCE_END)
-            crowded = (_visible_length("".join(w.text for w in current)) >= rules.max_chars // 2
-                       and _ends_with(current[-1].text, CLAUSE_END))
-            full = _visible_length("".join(w.text for w in current + [word])) > rules.max_chars
-            if too_long or paused or sentence_done or crowded or full:
-                cues.append(_cue_from_words(current))
-                current = []
+        if current and (_ends(current[-1].text, SENTENCE_END) or word.start_ms - current[-1].end_ms >= GROUP_PAUSE_MS):
+            groups.append(current)
+            current = []
         current.append(word)
     if current:
-        cues.append(_cue_from_words(current))
-    return [c for c in cues if c.text]
+        groups.append(current)
+    return [piece for group in groups for piece in _split(group, profile)]
 
 
-def split_text(segment: Segment, rules: SplitRules) -> list[Cue]:
-    """A segment without word timings (imported subtitles): split at punctuation, time by characters."""
-    if segment.end_ms - segment.start_ms <= rules.max_duration_ms:
-        return [Cue(segment.start_ms, segment.end_ms, segment.text)]
-    pieces = [p for p in re.split(f"(?<=[{re.escape(SENTENCE_END + CLAUSE_END)}])", segment.text) if p.strip()]
-    total_chars = sum(len(p) for p in pieces) or 1
-    per_char = (segment.end_ms - segment.start_ms) / total_chars
-    timed: list[Word] = []
-    position, chars_done = segment.start_ms, 0
+def _timed(pieces: list[list[Word]], profile: SubtitleProfile, speaker: str = "") -> list[TimedCue]:
+    timed = []
     for piece in pieces:
-        if len(piece) * per_char > rules.max_duration_ms:  # one long clause: cut it into even parts
-            parts = -(-round(len(piece) * per_char) // rules.max_duration_ms)
-            size = -(-len(piece) // parts)
-            subpieces = [piece[i:i + size] for i in range(0, len(piece), size)]
-        else:
-            subpieces = [piece]
-        for sub in subpieces:
-            chars_done += len(sub)
-            end = segment.start_ms + round(chars_done * per_char)  # from the start, so rounding never drifts
-            timed.append(Word(position, end, sub))
-            position = end
-    return split_words(tuple(timed), rules)
+        text, boundaries = _text_and_boundaries(piece, profile)
+        if text:
+            cue = Cue(piece[0].start_ms, piece[-1].end_ms, break_lines(text, profile, boundaries or None), speaker)
+            timed.append(TimedCue(cue, piece[0].start_ms, piece[-1].end_ms))
+    return timed
 
 
-def source_cues(transcript: Transcript) -> list[Cue]:
-    """All cues of an episode, in time order, never overlapping."""
-    rules = rules_for(transcript.language)
-    cues: list[Cue] = []
-    for segment in transcript.segments:
-        cues.extend(split_words(segment.words, rules) if segment.words else split_text(segment, rules))
-    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
-    for i in range(len(cues) - 1):
-        if cues[i].end_ms > cues[i + 1].start_ms:
-            cues[i] = Cue(cues[i].start_ms, max(cues[i].start_ms, cues[i + 1].start_ms), cues[i].text)
-    return [c for c in cues if c.end_ms > c.start_ms]
+def proportional_words(text: str, start_ms: int, end_ms: int, profile: SubtitleProfile) -> list[Word]:
+    """Text without word timings (imported subtitles, translations): words timed by their length."""
+    if _joins_without_space(profile):
+        tokens = [ch for ch in text if not ch.isspace()]
+        weights = [1] * len(tokens)
+    else:
+        tokens = text.split()
+        weights = [len(t) + 1 for t in tokens]  # the space after a word is read too
+    total = sum(weights) or 1
+    words, done = [], 0
+    for token, weight in zip(tokens, weights, strict=True):
+        first = start_ms + round(done * (end_ms - start_ms) / total)
+        done += weight
+        words.append(Word(first, start_ms + round(done * (end_ms - start_ms) / total), token))
+    return words
+
+
+def source_cues(transcript: Transcript, profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
+                media_end_ms: int | None = None) -> list[TimedCue]:
+    """All cues of an episode from its transcript, timed to the profile's rules, with their speech spans.
+
+    Imported subtitles were segmented by a person: each event stays one cue unless it breaks the rules.
+    ASR segments often merge several lines, so recognised words are grouped afresh.
+    """
+    if transcript.origin == "subtitles":
+        pieces = [piece for segment in transcript.segments
+                  for piece in _split(proportional_words(segment.text, segment.start_ms, segment.end_ms, profile)
+                                      or [Word(segment.start_ms, segment.end_ms, segment.text)], profile)]
+    else:
+        words = [w for segment in transcript.segments
+                 for w in (segment.words or proportional_words(segment.text, segment.start_ms, segment.end_ms, profile))
+                 if w.text.strip()]
+        pieces = group_words(words, profile)
+    return retime(_timed(pieces, profile), profile, shots_ms, media_end_ms or transcript.duration_ms or None)
+
+
+def resegment(spans: list[tuple[int, int, str]], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
+              media_end_ms: int | None = None) -> list[TimedCue]:
+    """Translated text over source time spans (start, end, text) → cues that obey the target's rules.
+
+    Each span keeps its own text: a long translation is split inside its span, never moved to another.
+    The time a span may linger after speech (up to the next span) is shared by all its pieces, because a
+    translation is often longer to read than the line was to say.
+    """
+    timed: list[TimedCue] = []
+    for index, (start, end, text) in enumerate(spans):
+        limit = spans[index + 1][0] - profile.min_gap_ms if index + 1 < len(spans) else media_end_ms
+        reach = end + profile.out_time_max_ms if limit is None else min(end + profile.out_time_max_ms, limit)
+        words = proportional_words(text, start, max(end, reach), profile)
+        if words:
+            pieces = _timed(_split(words, profile), profile)
+            # Speech is the source span; the pieces inside it share that speech between them.
+            timed.extend(TimedCue(p.cue, max(p.speech_start_ms, start), min(p.speech_end_ms, end)) for p in pieces)
+    return retime(timed, profile, shots_ms, media_end_ms)

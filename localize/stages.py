@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from localize import media
 from localize.asr import AsrOptions, WhisperEngine
 from localize.characters import hotwords
+from localize.formats import import_transcript, render_track
 from localize.job import Episode, Job
-from localize.model import Transcript, cues_to_json
+from localize.model import Track, Transcript, cues_to_json
+from localize.profiles import SubtitleProfile, load_profile, shipped_profiles
+from localize.qc import Speech, check_track, report
 from localize.segment import source_cues
+from localize.shots import SCENE_THRESHOLD, detect_shots
 from localize.store import atomic_write_json, atomic_write_text
-from localize.subtitles import import_transcript, render_cues
 
 
 class Tools:
@@ -86,16 +90,39 @@ def _transcribe(call: StageCall, stage: Stage) -> None:
 
 
 def _import(call: StageCall, stage: Stage) -> None:
-    duration_ms = json.loads(call.inputs["probe"].read_text(encoding="utf-8"))["duration_ms"]
+    duration_ms = _read_json(call.inputs["probe"])["duration_ms"]
     transcript = import_transcript(call.inputs["subtitles"], call.job.source_language, duration_ms)
     atomic_write_json(call.output("transcript", stage), transcript.to_json())
 
 
+def _shots(call: StageCall, stage: Stage) -> None:
+    probe = _read_json(call.inputs["probe"])
+    cuts = detect_shots(call.inputs["video"], call.tools.ffmpeg) if probe["width"] else []
+    atomic_write_json(call.output("shots", stage), {"cuts_ms": cuts})
+
+
+def episode_profile(job: Job, language: str, probe: dict[str, Any]) -> SubtitleProfile:
+    """The job's subtitle profile for one language at this episode's frame rate."""
+    fps = Fraction(probe["fps"]) if probe.get("fps") else None
+    return load_profile(job.subtitles.profile, language, fps, job.subtitles.burned_in_band_top)
+
+
 def _source_cues(call: StageCall, stage: Stage) -> None:
-    transcript = Transcript.from_json(json.loads(call.inputs["transcript"].read_text(encoding="utf-8")))
-    cues = source_cues(transcript)
+    transcript = Transcript.from_json(_read_json(call.inputs["transcript"]))
+    probe = _read_json(call.inputs["probe"])
+    cuts = tuple(_read_json(call.inputs["shots"])["cuts_ms"])
+    profile = episode_profile(call.job, transcript.language, probe)
+    timed = source_cues(transcript, profile, cuts, probe["duration_ms"])
+    cues = [t.cue for t in timed]
+    violations = check_track(cues, profile, cuts, [Speech(t.speech_start_ms, t.speech_end_ms) for t in timed])
+    track = Track(transcript.language, tuple(cues))
     atomic_write_json(call.output("cues", stage), cues_to_json(cues, transcript.language))
-    atomic_write_text(call.output("srt", stage), render_cues(cues, "srt", transcript.language))
+    atomic_write_text(call.output("srt", stage), render_track(track, "srt"))
+    atomic_write_json(call.output("qc", stage), report(cues, violations, profile))
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 INGEST = Stage("ingest", 1, needs=("video",), makes={"probe": "probe.json", "audio": "audio.wav"},
@@ -107,18 +134,22 @@ TRANSCRIBE = Stage(
                           "beam_size": job.asr.beam_size, "vad": job.asr.vad, "hotwords": asr_hotwords(job)},
     action=_transcribe,
 )
-IMPORT = Stage("import", 1, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"},
+IMPORT = Stage("import", 2, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"},
                settings=lambda job: {"language": job.source_language}, action=_import)
-SOURCE_CUES = Stage("source_cues", 1, needs=("transcript",),
-                    makes={"cues": "cues.json", "srt": "{episode}.{source_language}.srt"},
-                    settings=lambda job: {"language": job.source_language}, action=_source_cues)
+SHOTS = Stage("shots", 1, needs=("video", "probe"), makes={"shots": "shots.json"},
+              settings=lambda job: {"threshold": SCENE_THRESHOLD}, action=_shots)
+SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
+                    makes={"cues": "cues.json", "srt": "{episode}.{source_language}.srt", "qc": "qc.json"},
+                    settings=lambda job: {"language": job.source_language, "subtitles": asdict(job.subtitles),
+                                          "rules": shipped_profiles()},
+                    action=_source_cues)
 
-ALL_STAGES = (INGEST, TRANSCRIBE, IMPORT, SOURCE_CUES)
+ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES)
 
 
 def chain_for(episode: Episode) -> tuple[Stage, ...]:
     """The stages one episode goes through, in order."""
-    return (INGEST, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
+    return (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
 
 
 def sources_of(episode: Episode) -> dict[str, Path]:

@@ -7,15 +7,18 @@ the model or writes anything.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from pathlib import Path
 
 from localize import media
 from localize.asr import AsrOptions, WhisperEngine
 from localize.errors import BadInput
+from localize.formats import output_format, render_track
+from localize.model import Track
+from localize.profiles import load_profile, screen
 from localize.progress import Reporter
 from localize.segment import source_cues
 from localize.store import atomic_write_text
-from localize.subtitles import output_format, render_cues
 
 
 def plan_outputs(inputs: list[Path], output: Path, fmt: str) -> list[tuple[Path, Path, str]]:
@@ -32,10 +35,13 @@ def plan_outputs(inputs: list[Path], output: Path, fmt: str) -> list[tuple[Path,
 
 
 def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, language: str | None,
-                     beam_size: int, compute_type: str, vad: bool, reporter: Reporter) -> list[Path]:
+                     beam_size: int, compute_type: str, vad: bool, profile: str, reporter: Reporter) -> list[Path]:
     plan = plan_outputs(inputs, output, fmt)
+    screen(profile)  # an unknown profile fails before the model loads
+    probes = {}
     for source, _, _ in plan:
-        media.require_audio(media.probe(source))
+        probes[source] = media.probe(source)
+        media.require_audio(probes[source])
     engine = WhisperEngine.load(model, compute_type=compute_type)
     options = AsrOptions(language=language, beam_size=beam_size, vad=vad)
     written = []
@@ -45,8 +51,11 @@ def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, 
             started = time.monotonic()
             # faster-whisper decodes the media itself (PyAV): no intermediate WAV for a one-shot job.
             transcript = engine.transcribe(source, options, reporter.stage_progress)
+            rate = Fraction(probes[source].fps) if probes[source].fps else None
+            rules = load_profile(profile, transcript.language, rate)
+            cues = tuple(t.cue for t in source_cues(transcript, rules, media_end_ms=probes[source].duration_ms))
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(target, render_cues(source_cues(transcript), target_format, transcript.language))
+            atomic_write_text(target, render_track(Track(transcript.language, cues), target_format, rules.screen))
             reporter.stage_finished(source.name, "transcribe", False, time.monotonic() - started)
             written.append(target)
     finally:

@@ -379,9 +379,15 @@ class Cue:
     line: Line
 
 
-def build_timeline(clips: list[np.ndarray], lines: list[Line]) -> tuple[np.ndarray, list[Cue]]:
-    """Lay the clips out with the script's gaps; cue times = measured speech span."""
-    parts: list[np.ndarray] = [np.zeros(int(LEAD_IN * OUT_SR), np.float32)]
+def build_timeline(
+    clips: list[np.ndarray], lines: list[Line], lead_in: float = LEAD_IN, tail: float = TAIL
+) -> tuple[np.ndarray, list[Cue]]:
+    """Lay the clips out with the script's gaps; cue times = measured speech span.
+
+    ``lead_in``/``tail`` (seconds of silence around the dialogue) are parameters
+    so ``make_recordings.py`` can reuse this with its own framing.
+    """
+    parts: list[np.ndarray] = [np.zeros(int(lead_in * OUT_SR), np.float32)]
     cues: list[Cue] = []
     cursor = len(parts[0])
     for clip, line in zip(clips, lines, strict=True):
@@ -391,7 +397,7 @@ def build_timeline(clips: list[np.ndarray], lines: list[Line]) -> tuple[np.ndarr
         gap = np.zeros(int(line.gap_after * OUT_SR), np.float32)
         parts += [clip, gap]
         cursor += len(clip) + len(gap)
-    parts.append(np.zeros(int(TAIL * OUT_SR), np.float32))
+    parts.append(np.zeros(int(tail * OUT_SR), np.float32))
     return np.concatenate(parts), cues
 
 

@@ -97,7 +97,8 @@ def test_bad_usage(tmp_path, tone_video):
     job = write_job(tmp_path / "job.yaml", [tone_video])
     _assert_clean_failure(localize("run", job, "--force", "transcibe"), 2, "no such stage")
     _assert_clean_failure(localize("run", job, "--episodes", "4"), 2, "outside 1-1")
-    _assert_clean_failure(localize("transcribe", tone_video, "-o", tmp_path / "out.txt"), 2, ".srt, .vtt or .json")
+    _assert_clean_failure(localize("transcribe", tone_video, "-o", tmp_path / "out.txt"), 2,
+                          ".srt, .vtt, .ass, .ttml or .json")
     _assert_clean_failure(localize("transcribe", tone_video, "-o", tmp_path / "o.srt", "--language", "zz"), 2,
                           "unknown language code")
     assert not (tmp_path / "work").exists()

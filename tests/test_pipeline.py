@@ -32,7 +32,8 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
     work = tmp_path / "work"
     first = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(first).values()) == {"ran"}
-    assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "transcribe"), ("ep01", "source_cues")]
+    assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "shots"), ("ep01", "transcribe"),
+                                      ("ep01", "source_cues")]
     srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
     probe = json.loads((work / "ep01" / "ingest" / "probe.json").read_text())
     assert (probe["width"], probe["height"]) == (1080, 1920) and 40_000 <= probe["duration_ms"] <= 60_000
@@ -42,7 +43,7 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
 
     again = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(again).values()) == {"cached"}
-    assert again["cache_hits"] == 3 and again["stages_run"] == 0
+    assert again["cache_hits"] == 4 and again["stages_run"] == 0
 
 
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):
@@ -51,11 +52,11 @@ def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg
     work = tmp_path / "work"
     _run(job, "--work", work)
     job.write_text(job.read_text().replace("beam_size: 5", "beam_size: 2"))
-    assert _status_table(job, work) == {("ep01", "ingest"): "done", ("ep01", "transcribe"): "stale",
-                                        ("ep01", "source_cues"): "done"}
+    assert _status_table(job, work) == {("ep01", "ingest"): "done", ("ep01", "shots"): "done",
+                                        ("ep01", "transcribe"): "stale", ("ep01", "source_cues"): "done"}
     summary = _run(job, "--work", work)
-    assert _statuses(summary) == {("ep01", "ingest"): "cached", ("ep01", "transcribe"): "ran",
-                                  ("ep01", "source_cues"): "ran"}
+    assert _statuses(summary) == {("ep01", "ingest"): "cached", ("ep01", "shots"): "cached",
+                                  ("ep01", "transcribe"): "ran", ("ep01", "source_cues"): "ran"}
     assert set(_status_table(job, work).values()) == {"done"}
 
 
@@ -65,8 +66,8 @@ def test_forced_ingest_is_deterministic_so_nothing_downstream_reruns(tmp_path, f
     work = tmp_path / "work"
     _run(job, "--work", work)
     summary = _run(job, "--work", work, "--force", "ingest")
-    assert _statuses(summary) == {("ep01", "ingest"): "ran", ("ep01", "transcribe"): "cached",
-                                  ("ep01", "source_cues"): "cached"}
+    assert _statuses(summary) == {("ep01", "ingest"): "ran", ("ep01", "shots"): "cached",
+                                  ("ep01", "transcribe"): "cached", ("ep01", "source_cues"): "cached"}
 
 
 def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
@@ -91,7 +92,8 @@ def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):
                    f"episodes:\n  - {{video: {video}, subtitles: {subs}}}\n")
     work = tmp_path / "work"
     summary = _run(job, "--work", work)
-    assert list(_statuses(summary)) == [("clip", "ingest"), ("clip", "import"), ("clip", "source_cues")]
+    assert list(_statuses(summary)) == [("clip", "ingest"), ("clip", "shots"), ("clip", "import"),
+                                        ("clip", "source_cues")]
     produced = work / "clip" / "source_cues" / "clip.zh-Hans.srt"
     assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(produced)) == 0
 

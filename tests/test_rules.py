@@ -7,8 +7,12 @@ import pytest
 from localize.errors import BadInput
 from localize.hallucination import clean_segments
 from localize.languages import chinese_script, normalize_tag, whisper_language
+from localize.linebreak import fits_in_lines
 from localize.model import Segment, Word
-from localize.segment import SplitRules, split_words
+from localize.profiles import load_profile
+from localize.segment import group_words
+
+ZH = load_profile("vertical", "zh-Hans", 25)
 
 
 def _words(text: str, start: int = 0, step: int = 200, gap: int = 0) -> tuple[Word, ...]:
@@ -55,21 +59,20 @@ def test_whisper_silence_and_compression_rules():
     assert len(dropped) == 2
 
 
-def test_split_at_sentence_end_and_pause_and_duration():
+def test_groups_split_at_sentence_end_and_pause_and_max_duration():
     words = _words("你好。") + _words("我来了", start=700) + _words("然后", start=2500)
-    cues = split_words(words, SplitRules())
-    assert [c.text for c in cues] == ["你好。", "我来了", "然后"]
-    long_words = _words("一" * 30, step=300)
-    cues = split_words(long_words, SplitRules(max_chars=100))
-    assert all(c.duration_ms <= 7000 for c in cues) and len(cues) == 2
+    assert ["".join(w.text for w in g) for g in group_words(list(words), ZH)] == ["你好。", "我来了", "然后"]
+    long_run = group_words(list(_words("一二三四五六七八九十" * 3, step=300)), ZH)
+    assert all(g[-1].end_ms - g[0].start_ms <= 7000 for g in long_run) and len(long_run) >= 2
 
 
-def test_split_at_clause_when_crowded_and_never_over_max_chars():
+def test_long_chinese_sentence_splits_at_a_clause_and_fits_the_screen():
     text = "我等了你整整三年，你却从来没有正眼看过我一次，今天我终于想明白了"
-    cues = split_words(_words(text, step=100), SplitRules(max_chars=32))
-    assert all(len(c.text) <= 32 for c in cues)
-    assert cues[0].text == "我等了你整整三年，你却从来没有正眼看过我一次，"
-    assert "".join(c.text for c in cues) == text
+    groups = group_words(list(_words(text, step=100)), ZH)
+    pieces = ["".join(w.text for w in g) for g in groups]
+    assert "".join(pieces) == text
+    assert pieces[0].endswith("，")
+    assert all(fits_in_lines(p, ZH) for p in pieces)
 
 
 @pytest.mark.parametrize("tag, expected", [("zh-hans", "zh-Hans"), ("PT_br", "pt-BR"), ("es-419", "es-419"),

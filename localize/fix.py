@@ -1,0 +1,23 @@
+"""``localize subs fix``: repair what can be repaired in a subtitle file without changing a word.
+
+Lines are re-broken, short cues extended into free time, small gaps chained, times snapped to shot changes
+and to frames — the same timing rules the pipeline applies, with each cue's current times taken as the
+speech it carries. What still fails afterwards is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from localize.linebreak import break_lines
+from localize.model import Cue
+from localize.profiles import SubtitleProfile
+from localize.timing import TimedCue, retime
+
+
+def fix_cues(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
+             media_end_ms: int | None = None) -> list[Cue]:
+    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    rebroken = [replace(c, text=break_lines(c.text, profile)) for c in ordered]  # joins the old lines first
+    timed = [TimedCue(c, c.start_ms, c.end_ms) for c in rebroken]
+    return [t.cue for t in retime(timed, profile, shots_ms, media_end_ms)]

@@ -1,0 +1,34 @@
+"""Cues whose times overlap: one screen can show one caption block, so by default they become one cue
+with each speaker's words as a dialogue line ("- "); ``stack`` keeps them apart for tools that can."""
+
+from __future__ import annotations
+
+from localize.errors import BadInput
+from localize.model import Cue
+
+OVERLAPS = ("merge", "stack")
+
+
+def _merged(group: list[Cue]) -> Cue:
+    if len(group) == 1:
+        return group[0]
+    texts = list(dict.fromkeys(c.text for c in group))  # the same cue twice is shown once
+    speakers = {c.speaker for c in group}
+    text = texts[0] if len(texts) == 1 else "\n".join(f"- {t}" for t in texts)
+    return Cue(group[0].start_ms, max(c.end_ms for c in group), text, speakers.pop() if len(speakers) == 1 else "")
+
+
+def arrange(cues: list[Cue], overlaps: str) -> tuple[Cue, ...]:
+    """Cues sorted by (start, end), overlapping ones merged or stacked."""
+    if overlaps not in OVERLAPS:
+        raise BadInput(f"overlaps must be 'merge' or 'stack', not '{overlaps}'")
+    ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
+    if overlaps == "stack":
+        return tuple(ordered)
+    groups: list[list[Cue]] = []
+    for cue in ordered:
+        if groups and cue.start_ms < max(c.end_ms for c in groups[-1]):
+            groups[-1].append(cue)
+        else:
+            groups.append([cue])
+    return tuple(_merged(group) for group in groups)

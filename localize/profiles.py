@@ -1,0 +1,133 @@
+"""Subtitle profiles: the timing rules, a language's line and reading-speed limits, and the screen a
+track is made for, loaded from ``data/subtitle_profiles.yaml`` and combined into one frozen value.
+
+Frame-based rules are turned into milliseconds here, once, for the episode's real frame rate; only the
+minimum gap is a fixed number of frames at every rate (Netflix: never scaled).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from localize.errors import BadInput
+
+SCREEN_NAMES = ("vertical", "tiktok", "youtube-shorts", "reels", "landscape")
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    language: str  # the primary subtag the rules are for ("en", "zh", or "default")
+    max_chars_per_line: int
+    max_cps: float
+    half_width: tuple[str, ...] = ()  # classes of characters that count 0.5: latin, space, punctuation, halfwidth
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A frame and the box captions must stay inside, in pixels; captions sit at the box's bottom."""
+
+    name: str
+    width: int
+    height: int
+    safe_left: int
+    safe_top: int
+    safe_right: int
+    safe_bottom: int
+    font_size_px: int
+
+    @property
+    def safe_width(self) -> int:
+        return self.safe_right - self.safe_left
+
+    def above_band(self, band_top_px: int, clearance_px: int) -> Screen:
+        """The same screen with captions moved above a burned-in subtitle band starting at band_top_px."""
+        return replace(self, safe_bottom=min(self.safe_bottom, band_top_px - clearance_px))
+
+
+@dataclass(frozen=True)
+class SubtitleProfile:
+    """Everything the segmenter, the line breaker and QC need for one track."""
+
+    name: str
+    language: LanguageRules
+    screen: Screen | None
+    fps: Fraction
+    min_duration_ms: int
+    max_duration_ms: int
+    min_gap_frames: int
+    chain_gap_ms: int
+    in_time_tolerance_frames: int
+    out_time_max_ms: int
+    shot_snap_frames: int
+    max_lines: int
+
+    def frames_to_ms(self, frames: int) -> int:
+        return round(frames * 1000 / self.fps)
+
+    @property
+    def min_gap_ms(self) -> int:
+        return self.frames_to_ms(self.min_gap_frames)
+
+    @property
+    def frame_ms(self) -> float:
+        return 1000 / float(self.fps)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_profiles() -> dict[str, Any]:
+    text = resources.files("localize.data").joinpath("subtitle_profiles.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def language_rules(language: str, data: dict[str, Any] | None = None) -> LanguageRules:
+    table = (data or shipped_profiles())["languages"]
+    primary = language.split("-")[0]
+    primary = {"cmn": "zh", "yue": "zh", "fil": "default"}.get(primary, primary)
+    key = primary if primary in table else "default"
+    entry = table[key]
+    return LanguageRules(key, int(entry["max_chars_per_line"]), float(entry["max_cps"]),
+                         tuple(entry.get("half_width", ())))
+
+
+def screen(name: str, data: dict[str, Any] | None = None) -> Screen:
+    screens = (data or shipped_profiles())["screens"]
+    if name not in screens:
+        close = difflib.get_close_matches(name, list(screens), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise BadInput(f"unknown subtitle profile '{name}': {hint}profiles are {', '.join(screens)}")
+    entry = screens[name]
+    width, height = entry["frame"]
+    left, top, right, bottom = entry["safe"]
+    return Screen(name, width, height, left, top, right, bottom, round(entry["font_size"] * height))
+
+
+def load_profile(name: str, language: str, fps: Fraction | float | None = None,
+                 burned_band_top_px: int | None = None, data: dict[str, Any] | None = None) -> SubtitleProfile:
+    """The profile ``name`` (a screen such as ``vertical``) for ``language`` at the episode's frame rate."""
+    data = data or shipped_profiles()
+    timing = data["timing"]
+    chosen = screen(name, data)
+    if burned_band_top_px is not None:
+        chosen = chosen.above_band(burned_band_top_px, int(data["burned_in_clearance_px"]))
+    rate = Fraction(fps).limit_denominator(1001) if fps else Fraction(timing["default_fps"])
+    return SubtitleProfile(
+        name=name,
+        language=language_rules(language, data),
+        screen=chosen,
+        fps=rate,
+        min_duration_ms=int(timing["min_duration_ms"]),
+        max_duration_ms=int(timing["max_duration_ms"]),
+        min_gap_frames=int(timing["min_gap_frames"]),
+        chain_gap_ms=int(timing["chain_gap_ms"]),
+        in_time_tolerance_frames=int(timing["in_time_tolerance_frames"]),
+        out_time_max_ms=int(timing["out_time_max_ms"]),
+        shot_snap_frames=int(timing["shot_snap_frames"]),
+        max_lines=int(timing["max_lines"]),
+    )

@@ -1,0 +1,154 @@
+"""Subtitle QC: every rule check, one report type, used by ``localize qc subs``, ``localize subs fix``
+and by the pipeline on every track it writes.
+
+Each violation names the cue (1-based), the rule, what was measured and the limit, so a translator or a
+QC vendor can act on it without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from localize.model import Cue
+from localize.profiles import SubtitleProfile
+from localize.textwidth import line_pixels, reading_length
+from localize.timing import to_frame
+
+RULES = {
+    "empty": "a cue without text",
+    "order": "cues out of time order",
+    "overlap": "a cue starting before the previous one ends",
+    "duration_min": "shown too briefly to read",
+    "duration_max": "shown too long",
+    "lines_max": "too many lines",
+    "line_chars": "a line over the language's characters per line",
+    "line_width": "a line wider than the screen's safe area",
+    "reading_speed": "too many characters per second",
+    "gap_min": "gap to the next cue under the minimum (frames, never scaled)",
+    "gap_chain": "a small gap that should be closed to the minimum",
+    "shot_change": "out-time on a shot change or one frame before it",
+    "in_time": "in-time not on the first frame of speech",
+    "out_time": "out-time too long after speech ends",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    cue: int  # 1-based, as subtitle editors number them
+    rule: str
+    measured: str
+    limit: str
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"description": RULES[self.rule]}
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Where speech really is for one cue (from word timestamps), for the in- and out-time rules."""
+
+    start_ms: int
+    end_ms: int
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.3f}s"
+
+
+def check_cue_text(number: int, cue: Cue, profile: SubtitleProfile) -> list[Violation]:
+    found: list[Violation] = []
+    lines = cue.text.split("\n")
+    if not cue.text.strip():
+        return [Violation(number, "empty", "0 characters", "≥ 1")]
+    if len(lines) > profile.max_lines:
+        found.append(Violation(number, "lines_max", f"{len(lines)} lines", f"≤ {profile.max_lines}"))
+    for line in lines:
+        length = reading_length(line, profile.language)
+        if length > profile.language.max_chars_per_line:
+            found.append(Violation(number, "line_chars", f"{length:g} characters",
+                                   f"≤ {profile.language.max_chars_per_line}"))
+        if profile.screen and line_pixels(line, profile) > profile.screen.safe_width:
+            found.append(Violation(number, "line_width", f"{line_pixels(line, profile)} px",
+                                   f"≤ {profile.screen.safe_width} px"))
+    return found
+
+
+def check_cue_timing(number: int, cue: Cue, profile: SubtitleProfile) -> list[Violation]:
+    found: list[Violation] = []
+    duration = cue.end_ms - cue.start_ms
+    if duration < profile.min_duration_ms - profile.frame_ms / 2:
+        found.append(Violation(number, "duration_min", _seconds(duration), f"≥ {_seconds(profile.min_duration_ms)}"))
+    if duration > profile.max_duration_ms + profile.frame_ms / 2:
+        found.append(Violation(number, "duration_max", _seconds(duration), f"≤ {_seconds(profile.max_duration_ms)}"))
+    if duration > 0 and cue.text.strip():
+        cps = reading_length(cue.text, profile.language) / (duration / 1000)
+        if cps > profile.language.max_cps + 0.05:
+            found.append(Violation(number, "reading_speed", f"{cps:.1f} cps", f"≤ {profile.language.max_cps:g} cps"))
+    return found
+
+
+def check_neighbours(number: int, cue: Cue, following: Cue, profile: SubtitleProfile) -> list[Violation]:
+    if following.start_ms < cue.start_ms:
+        return [Violation(number + 1, "order", f"starts {_seconds(following.start_ms)}",
+                          f"after {_seconds(cue.start_ms)}")]
+    if following.start_ms < cue.end_ms:
+        return [Violation(number, "overlap", f"{_seconds(cue.end_ms - following.start_ms)} overlap", "no overlap")]
+    gap_frames = to_frame(following.start_ms, profile) - to_frame(cue.end_ms, profile)
+    if gap_frames < profile.min_gap_frames:
+        return [Violation(number, "gap_min", f"{gap_frames} frames", f"≥ {profile.min_gap_frames} frames")]
+    gap_ms = following.start_ms - cue.end_ms
+    if gap_frames > profile.min_gap_frames and gap_ms < profile.chain_gap_ms - profile.frame_ms / 2:
+        return [Violation(number, "gap_chain", f"{gap_frames} frames",
+                          f"{profile.min_gap_frames} frames, or ≥ {_seconds(profile.chain_gap_ms)}")]
+    return []
+
+
+def check_shot_changes(number: int, cue: Cue, shots_ms: tuple[int, ...], profile: SubtitleProfile) -> list[Violation]:
+    end_frame = to_frame(cue.end_ms, profile)
+    for shot in shots_ms:
+        if to_frame(shot, profile) - end_frame in (0, 1):
+            return [Violation(number, "shot_change", f"ends {to_frame(shot, profile) - end_frame} frames before the "
+                              f"cut at {_seconds(shot)}", "≥ 2 frames before, or past the cut")]
+    return []
+
+
+def check_speech(number: int, cue: Cue, speech: Speech, shots_ms: tuple[int, ...],
+                 profile: SubtitleProfile) -> list[Violation]:
+    found: list[Violation] = []
+    tolerance = profile.in_time_tolerance_frames
+    snap = profile.frames_to_ms(profile.shot_snap_frames)
+    on_cut = any(abs(cue.start_ms - s) <= profile.frame_ms / 2 and abs(s - speech.start_ms) <= snap for s in shots_ms)
+    off = to_frame(cue.start_ms, profile) - to_frame(speech.start_ms, profile)
+    if abs(off) > tolerance and not on_cut:
+        found.append(Violation(number, "in_time", f"{off:+d} frames from speech", f"± {tolerance} frames"))
+    linger = cue.end_ms - speech.end_ms
+    kept_for_minimum = cue.end_ms <= cue.start_ms + profile.min_duration_ms + 1.5 * profile.frame_ms
+    before_cut = any(0 <= s - cue.end_ms <= profile.min_gap_ms + profile.frame_ms for s in shots_ms)
+    if linger > profile.out_time_max_ms + profile.frame_ms / 2 and not (kept_for_minimum or before_cut):
+        found.append(Violation(number, "out_time", f"{_seconds(linger)} after speech",
+                               f"≤ {_seconds(profile.out_time_max_ms)}"))
+    return found
+
+
+def check_track(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
+                speech: list[Speech] | None = None) -> list[Violation]:
+    """Every violation in a track, in cue order."""
+    found: list[Violation] = []
+    for index, cue in enumerate(cues):
+        number = index + 1
+        found += check_cue_text(number, cue, profile)
+        found += check_cue_timing(number, cue, profile)
+        if index + 1 < len(cues):
+            found += check_neighbours(number, cue, cues[index + 1], profile)
+        found += check_shot_changes(number, cue, shots_ms, profile)
+        if speech is not None:
+            found += check_speech(number, cue, speech[index], shots_ms, profile)
+    return found
+
+
+def report(cues: list[Cue], violations: list[Violation], profile: SubtitleProfile) -> dict:
+    """The QC report as stored beside a track and printed by ``--json``."""
+    failing = {v.cue for v in violations}
+    return {"profile": profile.name, "language": profile.language.language, "fps": str(profile.fps),
+            "cues": len(cues), "cues_passing": len(cues) - len(failing), "passed": not violations,
+            "violations": [v.to_json() for v in violations]}

@@ -1,0 +1,101 @@
+"""Timing rules applied to cues whose text is already decided: reading time, minimum duration, chaining of
+small gaps, snapping to shot changes, frame-accurate times. Pure functions: no media, no I/O.
+
+Each cue comes with the span of speech it carries (``speech_start_ms``/``speech_end_ms``): in-times sit on
+the first frame of speech, out-times may linger up to half a second after it for reading, never longer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from localize.model import Cue
+from localize.profiles import SubtitleProfile
+from localize.textwidth import reading_length
+
+
+@dataclass(frozen=True)
+class TimedCue:
+    cue: Cue
+    speech_start_ms: int
+    speech_end_ms: int
+
+
+def to_frame(ms: float, profile: SubtitleProfile) -> int:
+    """The frame a time falls on, rounding halves up (Python's round() would round them to even)."""
+    return math.floor(ms * profile.fps / 1000 + Fraction(1, 2))
+
+
+def from_frame(frame: int, profile: SubtitleProfile) -> int:
+    return round(frame * 1000 / profile.fps)
+
+
+def snap_to_frame(ms: int, profile: SubtitleProfile) -> int:
+    return from_frame(to_frame(ms, profile), profile)
+
+
+def _needed_ms(cue: Cue, profile: SubtitleProfile) -> int:
+    """How long the cue must stay up to be read at the language's maximum speed."""
+    return round(reading_length(cue.text, profile.language) / profile.language.max_cps * 1000)
+
+
+def _near(ms: int, shots: tuple[int, ...], window_ms: int) -> int | None:
+    close = [s for s in shots if abs(s - ms) <= window_ms]
+    return min(close, key=lambda s: abs(s - ms)) if close else None
+
+
+def retime(items: list[TimedCue], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
+           media_end_ms: int | None = None) -> list[TimedCue]:
+    """Give every cue its final in- and out-time; the text and the speech spans are never touched."""
+    gap = profile.min_gap_ms
+    snap = profile.frames_to_ms(profile.shot_snap_frames)
+    frame = profile.frame_ms
+    result: list[Cue] = []
+    for index, item in enumerate(items):
+        cue = item.cue
+        start = item.speech_start_ms
+        cut = _near(start, shots_ms, snap)
+        if cut is not None:
+            start = cut
+        wanted = max(start + _needed_ms(cue, profile), item.speech_end_ms)
+        end = min(wanted, item.speech_end_ms + profile.out_time_max_ms)
+        end = max(end, start + profile.min_duration_ms)
+        end = min(end, start + profile.max_duration_ms)
+        next_start = items[index + 1].speech_start_ms if index + 1 < len(items) else None
+        if next_start is not None:
+            next_cut = _near(next_start, shots_ms, snap)
+            next_start = next_cut if next_cut is not None else next_start
+            if next_start - end < profile.chain_gap_ms:
+                end = next_start - gap  # close small gaps: no flicker between cues
+        elif media_end_ms is not None:
+            end = min(end, media_end_ms)
+        cut = _near(end, shots_ms, snap)
+        if cut is not None:
+            speech_goes_on = item.speech_end_ms > cut + frame
+            limit = next_start - gap if next_start is not None else end + snap
+            if speech_goes_on and cut + snap <= limit:
+                end = max(end, cut + snap)  # stay up well past the cut rather than flash across it
+            elif cut > start + frame * 4:
+                end = cut - gap  # end two frames before the cut
+            if next_start is not None:
+                end = min(end, next_start - gap)
+        result.append(replace(cue, start_ms=start, end_ms=max(end, start + 1)))
+    final = _frame_accurate(result, profile)
+    return [replace(item, cue=cue) for item, cue in zip(items, final, strict=True)]
+
+
+def _frame_accurate(cues: list[Cue], profile: SubtitleProfile) -> list[Cue]:
+    """Times on frame boundaries, with at least the minimum gap (in frames) between neighbours."""
+    snapped: list[Cue] = []
+    for cue in cues:
+        start_frame = to_frame(cue.start_ms, profile)
+        end_frame = max(to_frame(cue.end_ms, profile), start_frame + 1)
+        snapped.append(replace(cue, start_ms=from_frame(start_frame, profile), end_ms=from_frame(end_frame, profile)))
+    for i in range(len(snapped) - 1):
+        latest_end = to_frame(snapped[i + 1].start_ms, profile) - profile.min_gap_frames
+        if to_frame(snapped[i].end_ms, profile) > latest_end:
+            start_frame = to_frame(snapped[i].start_ms, profile)
+            snapped[i] = replace(snapped[i], end_ms=from_frame(max(latest_end, start_frame + 1), profile))
+    return snapped
