@@ -47,7 +47,7 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
 
 
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 12)
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 11.9)
     job = write_job(tmp_path / "job.yaml", [video])
     work = tmp_path / "work"
     _run(job, "--work", work)
@@ -61,7 +61,7 @@ def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg
 
 
 def test_forced_ingest_is_deterministic_so_nothing_downstream_reruns(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 12, 8)
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 12.1, 9.2)
     job = write_job(tmp_path / "job.yaml", [video])
     work = tmp_path / "work"
     _run(job, "--work", work)
@@ -71,7 +71,7 @@ def test_forced_ingest_is_deterministic_so_nothing_downstream_reruns(tmp_path, f
 
 
 def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 20, 8)
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 21.2, 9.3)
     job = write_job(tmp_path / "job.yaml", [video])
     work = tmp_path / "work"
     _run(job, "--work", work)

@@ -17,6 +17,7 @@ from localize.store import sha256_file
 from tests.conftest import cut_sample, localize, write_job
 
 pytestmark = pytest.mark.slow
+CLIPS = ((0, 11.9), (12.1, 9.2), (24.2, 9.4))  # (start, length) in s: whole lines of the sample, cut in silences
 
 
 def _recorded_outputs(work: Path) -> dict[str, str]:
@@ -31,7 +32,8 @@ def _final_files(work: Path) -> list[Path]:
 
 
 def test_kill_during_second_episode_then_resume(tmp_path, ffmpeg):
-    videos = [cut_sample(ffmpeg, tmp_path / f"clip{i}.mp4", start, 9) for i, start in enumerate((0, 12, 24))]
+    videos = [cut_sample(ffmpeg, tmp_path / f"clip{i}.mp4", start, length)
+              for i, (start, length) in enumerate(CLIPS)]
     job = write_job(tmp_path / "job.yaml", videos)
     work = tmp_path / "work"
     process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work)],
@@ -64,7 +66,8 @@ def test_kill_during_second_episode_then_resume(tmp_path, ffmpeg):
 
 
 def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, ffmpeg):
-    videos = [cut_sample(ffmpeg, tmp_path / f"clip{i}.mp4", start, 9) for i, start in enumerate((0, 12))]
+    videos = [cut_sample(ffmpeg, tmp_path / f"clip{i}.mp4", start, length)
+              for i, (start, length) in enumerate(CLIPS[:2])]
     job = write_job(tmp_path / "job.yaml", videos)
     work = tmp_path / "work"
     process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work)],
