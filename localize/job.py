@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import glob as globlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from localize.characters import Character, load_characters
 from localize.errors import BadInput
 from localize.languages import normalize_tag
-from localize.profiles import SCREEN_NAMES
+from localize.profiles import shipped_profiles, with_overrides
 from localize.schema import Section, as_list, boolean, choice, existing_file, int_between, kind_of, load_yaml, text
 
 DELIVERY_PROFILES = ("youtube-shorts", "tiktok", "reels", "vertical-app", "streaming")
@@ -50,6 +50,7 @@ class AsrSettings:
 class SubtitleSettings:
     profile: str = "vertical"  # the screen subtitles are made for (localize/data/subtitle_profiles.yaml)
     burned_in_band_top: int | None = None  # y in px where the original burned-in subtitles begin, if any
+    rules: dict[str, Any] = field(default_factory=shipped_profiles)  # the profile data with the job's overrides
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,10 @@ def load_job(path: str | Path) -> Job:
                                                                        "licence"))
     asr = Section(file, "asr", top.get("asr", lambda v: v, {}), ("model", "compute_type", "device", "beam_size",
                                                                    "vad", "hotwords"))
-    subtitles = Section(file, "subtitles", top.get("subtitles", lambda v: v, {}), ("profile", "burned_in_band_top"))
+    subtitles = Section(file, "subtitles", top.get("subtitles", lambda v: v, {}),
+                        ("profile", "burned_in_band_top", "timing", "languages", "screens", "burned_in_clearance_px"))
+    rule_overrides = {k: v for k, v in subtitles.data.items() if k not in ("profile", "burned_in_band_top")}
+    rules = with_overrides(rule_overrides, f"{file}: subtitles")
     base = file.parent
     characters_file = top.get("characters", existing_file(base), None)
     return Job(
@@ -181,8 +185,9 @@ def load_job(path: str | Path) -> Job:
             hotwords=asr.get("hotwords", boolean, AsrSettings.hotwords),
         ),
         subtitles=SubtitleSettings(
-            profile=subtitles.get("profile", choice(SCREEN_NAMES), SubtitleSettings.profile),
+            profile=subtitles.get("profile", choice(tuple(rules["screens"])), SubtitleSettings.profile),
             burned_in_band_top=subtitles.get("burned_in_band_top", int_between(1, 10_000), None),
+            rules=rules,
         ),
         characters_file=characters_file,
         characters=load_characters(characters_file) if characters_file else (),

@@ -18,8 +18,6 @@ import yaml
 
 from localize.errors import BadInput
 
-SCREEN_NAMES = ("vertical", "tiktok", "youtube-shorts", "reels", "landscape")
-
 
 @dataclass(frozen=True)
 class LanguageRules:
@@ -84,6 +82,37 @@ class SubtitleProfile:
 def shipped_profiles() -> dict[str, Any]:
     text = resources.files("localize.data").joinpath("subtitle_profiles.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+def with_overrides(overrides: dict[str, Any], where: str) -> dict[str, Any]:
+    """The shipped rules with a job's overrides laid over them; unknown keys fail with a suggestion.
+
+    ``overrides`` mirrors the data file: ``timing``, ``languages``, ``screens``, ``burned_in_clearance_px``.
+    """
+    return _merge(shipped_profiles(), overrides, where)
+
+
+def _merge(base: Any, override: Any, where: str) -> Any:
+    if not isinstance(base, dict):
+        if isinstance(base, (int, float)) and (isinstance(override, bool) or not isinstance(override, (int, float))):
+            raise BadInput(f"{where}: must be a number, got '{override}'")
+        if isinstance(base, list) and (not isinstance(override, list) or len(override) != len(base)):
+            raise BadInput(f"{where}: must be a list of {len(base)} values like {base}")
+        return override
+    if not isinstance(override, dict):
+        raise BadInput(f"{where}: must be a mapping of {', '.join(base)}")
+    merged = dict(base)
+    for key, value in override.items():
+        if key in base:
+            merged[key] = _merge(base[key], value, f"{where}.{key}")
+        elif where.endswith((".languages", ".screens")):  # a new language or screen: complete it from a sibling
+            template = base.get("default") or base.get("vertical") or next(iter(base.values()))
+            merged[key] = _merge(template, value, f"{where}.{key}")
+        else:
+            close = difflib.get_close_matches(str(key), list(base), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(base)}"
+            raise BadInput(f"{where}.{key}: unknown key; {hint}")
+    return merged
 
 
 def language_rules(language: str, data: dict[str, Any] | None = None) -> LanguageRules:

@@ -20,7 +20,7 @@ from localize.characters import hotwords
 from localize.formats import import_transcript, render_track
 from localize.job import Episode, Job
 from localize.model import Track, Transcript, cues_to_json
-from localize.profiles import SubtitleProfile, load_profile, shipped_profiles
+from localize.profiles import SubtitleProfile, load_profile
 from localize.qc import Speech, check_track, report
 from localize.segment import source_cues
 from localize.shots import SCENE_THRESHOLD, detect_shots
@@ -104,7 +104,8 @@ def _shots(call: StageCall, stage: Stage) -> None:
 def episode_profile(job: Job, language: str, probe: dict[str, Any]) -> SubtitleProfile:
     """The job's subtitle profile for one language at this episode's frame rate."""
     fps = Fraction(probe["fps"]) if probe.get("fps") else None
-    return load_profile(job.subtitles.profile, language, fps, job.subtitles.burned_in_band_top)
+    settings = job.subtitles
+    return load_profile(settings.profile, language, fps, settings.burned_in_band_top, data=settings.rules)
 
 
 def _source_cues(call: StageCall, stage: Stage) -> None:
@@ -140,8 +141,7 @@ SHOTS = Stage("shots", 1, needs=("video", "probe"), makes={"shots": "shots.json"
               settings=lambda job: {"threshold": SCENE_THRESHOLD}, action=_shots)
 SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
                     makes={"cues": "cues.json", "srt": "{episode}.{source_language}.srt", "qc": "qc.json"},
-                    settings=lambda job: {"language": job.source_language, "subtitles": asdict(job.subtitles),
-                                          "rules": shipped_profiles()},
+                    settings=lambda job: {"language": job.source_language, "subtitles": asdict(job.subtitles)},
                     action=_source_cues)
 
 ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES)

@@ -132,3 +132,27 @@ def test_character_sheet_is_validated_and_feeds_hotwords(tmp_path, tone_video):
     with pytest.raises(BadInput) as caught:
         load_job(job_file)
     assert str(caught.value).startswith(f"{sheet}: characters[0].gendr: unknown key; did you mean 'gender'")
+
+
+def test_subtitle_rules_can_be_overridden_per_job(tmp_path, tone_video):
+    path = tmp_path / "job.yaml"
+    path.write_text(BASE.replace("VIDEO", str(tone_video)) + "subtitles:\n  profile: my-app\n"
+                    "  languages: {en: {max_cps: 15}, vi: {max_cps: 14}}\n  timing: {min_duration_ms: 1000}\n"
+                    "  screens: {my-app: {safe: [100, 200, 980, 1400]}}\n", encoding="utf-8")
+    rules = load_job(path).subtitles.rules
+    assert rules["languages"]["en"] == {"max_chars_per_line": 42, "max_cps": 15}
+    assert rules["timing"]["min_duration_ms"] == 1000 and rules["timing"]["max_duration_ms"] == 7000
+    assert rules["screens"]["my-app"]["frame"] == [1080, 1920] and rules["screens"]["my-app"]["safe"][3] == 1400
+    from localize.profiles import load_profile
+
+    profile = load_profile("my-app", "en", 25, data=rules)
+    assert profile.language.max_cps == 15 and profile.min_duration_ms == 1000 and profile.screen.safe_bottom == 1400
+
+
+def test_subtitle_override_typos_are_caught(tmp_path, tone_video):
+    base = BASE.replace("VIDEO", str(tone_video))
+    message = _error(tmp_path, base + "subtitles: {timing: {min_duraton_ms: 900}}\n")
+    assert "subtitles.timing.min_duraton_ms" in message and "did you mean 'min_duration_ms'" in message
+    assert "did you mean 'tiktok'" in _error(tmp_path, base + "subtitles: {profile: tiktk}\n")
+    message = _error(tmp_path, base + "subtitles: {timing: {max_lines: two}}\n")
+    assert "subtitles.timing.max_lines: must be a number" in message
