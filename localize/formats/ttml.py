@@ -11,11 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 
 from localize.errors import BadInput
 from localize.formats.cuelines import format_clock
@@ -23,6 +20,7 @@ from localize.formats.markup import tidy
 from localize.formats.vtt import percent
 from localize.model import Cue, Track
 from localize.profiles import Screen
+from localize.xmlsafe import parse_xml
 
 TT = "http://www.w3.org/ns/ttml"
 LEGACY_TT = ("http://www.w3.org/2006/10/ttaf1", "http://www.w3.org/2006/04/ttaf1")  # old DFXP files
@@ -120,13 +118,7 @@ def _agents(root: Element) -> dict[str, str]:
 
 
 def parse(text: str, source: str) -> Track:
-    try:
-        root = SafeET.fromstring(text)
-    except ParseError as exc:
-        line, column = exc.position
-        raise BadInput(f"{source} line {line}: not well-formed XML (column {column + 1})") from None
-    except DefusedXmlException as exc:
-        raise BadInput(f"{source}: refused unsafe XML ({exc}); remove the DTD and entity declarations") from None
+    root = parse_xml(text, source)
     namespace = root.tag[1:].partition("}")[0]
     if _local(root.tag) != "tt" or namespace not in (TT, *LEGACY_TT):
         raise BadInput(f"{source}: the root element is <{_local(root.tag)}>, not a TTML <tt> in {TT}")
