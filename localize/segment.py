@@ -152,6 +152,9 @@ def resegment(spans: list[tuple[int, int, str]], profile: SubtitleProfile, shots
         words = proportional_words(text, start, max(end, reach), profile)
         if words:
             pieces = _timed(_split(words, profile), profile)
-            # Speech is the source span; the pieces inside it share that speech between them.
-            timed.extend(TimedCue(p.cue, max(p.speech_start_ms, start), min(p.speech_end_ms, end)) for p in pieces)
+            # Speech is the source span; the pieces inside it share that speech between them (a piece that
+            # falls in the linger after speech gets an empty speech span at the span's end).
+            for piece in pieces:
+                speech_start = min(max(piece.speech_start_ms, start), end)
+                timed.append(TimedCue(piece.cue, speech_start, max(min(piece.speech_end_ms, end), speech_start)))
     return retime(timed, profile, shots_ms, media_end_ms)

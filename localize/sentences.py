@@ -1,0 +1,66 @@
+"""Cue fragments → whole sentences for translation, and back.
+
+Engines translate sentences far better than the fragments subtitles cut them into (a clause split across two
+cues loses its grammar), but a translation must come back inside the time of the cues it came from: never
+merged into a neighbour's, shifted or dropped. So a sentence remembers its cues' span, and its translation is
+re-segmented over exactly that span with the target language's rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from localize.linebreak import NO_SPACE_LANGUAGES, SENTENCE_END
+from localize.model import Cue
+from localize.profiles import SubtitleProfile
+from localize.segment import resegment
+from localize.timing import TimedCue
+
+MAX_JOIN_GAP_MS = 1500  # a longer silence ends the sentence even without punctuation
+MAX_SENTENCE_MS = 15_000  # an unpunctuated monologue is still sent in pieces of reasonable size
+
+
+@dataclass(frozen=True)
+class Sentence:
+    cue_indexes: tuple[int, ...]  # positions of the source cues it was made from
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+def _join(parts: list[str], language: str) -> str:
+    separator = "" if language.split("-")[0] in NO_SPACE_LANGUAGES else " "
+    return separator.join(p.replace("\n", separator) for p in parts).strip()
+
+
+def sentences_from_cues(cues: list[Cue], language: str) -> list[Sentence]:
+    """Join consecutive cues until a sentence ends (punctuation), a long pause or the speaker changes."""
+    sentences: list[Sentence] = []
+    group: list[int] = []
+
+    def close() -> None:
+        if group:
+            first, last = cues[group[0]], cues[group[-1]]
+            sentences.append(Sentence(tuple(group), _join([cues[i].text for i in group], language),
+                                      first.start_ms, last.end_ms))
+            group.clear()
+
+    for index, cue in enumerate(cues):
+        if group:
+            previous = cues[group[-1]]
+            ended = previous.text.rstrip(" \"'”’」』）)")[-1:] in SENTENCE_END
+            if (ended or cue.start_ms - previous.end_ms > MAX_JOIN_GAP_MS or cue.speaker != previous.speaker
+                    or cue.end_ms - cues[group[0]].start_ms > MAX_SENTENCE_MS):
+                close()
+        group.append(index)
+    close()
+    return sentences
+
+
+def cues_from_translations(sentences: list[Sentence], translations: list[str], profile: SubtitleProfile,
+                           shots_ms: tuple[int, ...] = (), media_end_ms: int | None = None) -> list[TimedCue]:
+    """Each sentence's translation laid over its own cues' span, timed and broken for the target language."""
+    if len(translations) != len(sentences):
+        raise ValueError(f"{len(translations)} translations for {len(sentences)} sentences")
+    spans = [(s.start_ms, s.end_ms, t) for s, t in zip(sentences, translations, strict=True)]
+    return resegment(spans, profile, shots_ms, media_end_ms)
