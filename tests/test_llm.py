@@ -1,0 +1,144 @@
+"""The llm engine against a real local HTTP server that misbehaves the way real endpoints do:
+bad JSON, a wrong number of rows, 429 rate limits and timeouts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from localize.errors import Unavailable
+from localize.translate.llm import LlmEngine, LlmItem, LlmSettings
+
+
+class ChatServer:
+    """An OpenAI-compatible /chat/completions endpoint playing a script of behaviours, one per request."""
+
+    def __init__(self) -> None:
+        self.script: list[str] = []
+        self.received: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.received.append(request)
+                behaviour = server.script.pop(0) if server.script else "ok"
+                payload = json.loads(request["messages"][1]["content"])
+                if behaviour == "429":
+                    self._send(429, b'{"error": "slow down"}', {"Retry-After": "0"})
+                    return
+                if behaviour == "timeout":
+                    time.sleep(1.0)
+                rows = [{"id": item["id"], "text": f"<{item['text']}>"} for item in payload["items"]]
+                if behaviour == "wrong_count":
+                    rows = rows[:-1]
+                content = "sorry, I cannot" if behaviour == "bad_json" else json.dumps({"translations": rows})
+                body = {"choices": [{"message": {"role": "assistant", "content": content}}],
+                        "usage": {"prompt_tokens": 100, "completion_tokens": 10 * len(rows)}}
+                self._send(200, json.dumps(body).encode())
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except BrokenPipeError:  # the client gave up (timeout test)
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def batch_sizes(self) -> list[int]:
+        return [len(json.loads(r["messages"][1]["content"])["items"]) for r in self.received]
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    chat = ChatServer()
+    thread = threading.Thread(target=chat.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield chat
+    chat.httpd.shutdown()
+    chat.httpd.server_close()
+
+
+ITEMS = [LlmItem("1", "林凡，你这个没用的赘婿！", terms=(("赘婿", "live-in son-in-law", "not 'son-in-law who "
+                                                                              "married in'"),),
+                 characters=(("林凡", "Lin Fan", "male"),)),
+         LlmItem("2", "妈，今天是您的生日。"),
+         LlmItem("3", "少废话，这是五百万。", terms=(("五百万", "five million", "amount in 万"),)),
+         LlmItem("4", "我真是有眼不识泰山！", terms=(("有眼不识泰山", "had no idea who I was dealing with", "idiom"),))]
+EXPECTED = {item.id: f"<{item.text}>" for item in ITEMS}
+
+
+def _engine(server: ChatServer, tmp_path=None, **overrides) -> LlmEngine:
+    settings = LlmSettings(base_url=server.url, model="test-model", api_key="k", **overrides)
+    return LlmEngine(settings, tmp_path / "cache.sqlite" if tmp_path else None)
+
+
+def test_bad_json_then_wrong_count_then_the_batch_is_halved(server):
+    server.script = ["bad_json", "wrong_count", "ok", "ok"]
+    engine = _engine(server)
+    assert engine.translate(ITEMS, "zh-Hans", "en") == EXPECTED
+    assert server.batch_sizes() == [4, 4, 2, 2]
+    assert len(engine.usage.failures) == 2 and engine.usage.completion_tokens == 40
+
+
+def test_rate_limit_is_waited_out(server):
+    server.script = ["429", "ok"]
+    engine = _engine(server)
+    assert engine.translate(ITEMS, "zh-Hans", "en") == EXPECTED
+    assert engine.usage.requests == 2 and not engine.usage.failures
+
+
+def test_timeout_is_retried(server):
+    server.script = ["timeout", "ok"]
+    engine = _engine(server, timeout_s=0.3)
+    started = time.monotonic()
+    assert engine.translate(ITEMS, "zh-Hans", "en") == EXPECTED
+    assert time.monotonic() - started < 5 and engine.usage.failures == ["4 lines: no answer within 0.3 s"]
+
+
+def test_only_terms_and_characters_present_in_the_batch_are_sent(server):
+    engine = _engine(server, max_batch=2)
+    engine.translate(ITEMS, "zh-Hans", "en", synopsis="A live-in son-in-law is secretly a chairman.")
+    first, second = (json.loads(r["messages"][1]["content"]) for r in server.received)
+    assert [t["source"] for t in first["glossary"]] == ["赘婿"] and first["characters"][0]["render_as"] == "Lin Fan"
+    assert sorted(t["source"] for t in second["glossary"]) == ["五百万", "有眼不识泰山"] and second["characters"] == []
+    assert first["synopsis"].startswith("A live-in") and server.received[0]["temperature"] == 0
+
+
+def test_answers_are_cached_so_a_rerun_costs_nothing(server, tmp_path):
+    assert _engine(server, tmp_path).translate(ITEMS, "zh-Hans", "en") == EXPECTED
+    again = _engine(server, tmp_path)
+    assert again.translate(ITEMS, "zh-Hans", "en") == EXPECTED
+    assert len(server.received) == 1 and again.usage.requests == 0 and again.usage.cached == 1
+
+
+def test_a_line_that_never_gets_an_answer_is_unavailable(server):
+    server.script = ["bad_json"] * 10
+    with pytest.raises(Unavailable, match="no usable translation for line 1"):
+        _engine(server).translate(ITEMS[:1], "zh-Hans", "en")
+
+
+def test_unreachable_endpoint_is_unavailable():
+    engine = LlmEngine(LlmSettings(base_url="http://127.0.0.1:9/v1", model="m", timeout_s=2))
+    with pytest.raises(Unavailable, match="cannot reach"):
+        engine.translate(ITEMS[:1], "zh-Hans", "en")
+
+
+def test_settings_need_an_endpoint(monkeypatch):
+    monkeypatch.delenv("LOCALIZE_LLM_BASE_URL", raising=False)
+    with pytest.raises(Unavailable, match="LOCALIZE_LLM_BASE_URL"):
+        LlmSettings.from_env()
