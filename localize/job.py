@@ -53,6 +53,29 @@ class SubtitleSettings:
     rules: dict[str, Any] = field(default_factory=shipped_profiles)  # the profile data with the job's overrides
 
 
+ENGINES = ("tm", "argos", "llm")
+
+
+@dataclass(frozen=True)
+class LlmOptions:
+    base_url: str = ""  # empty: LOCALIZE_LLM_BASE_URL
+    model: str = ""  # empty: LOCALIZE_LLM_MODEL
+    max_batch: int = 20
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    engines: tuple[str, ...] = ("tm",)  # tried in order for each sentence: a good TM match wins, MT fills the rest
+    tm: tuple[Path, ...] = ()  # TMX files loaded into the work store's memory
+    tm_threshold: int = 75  # the lowest TM score used as the translation itself
+    synopsis: str = ""  # a few sentences about the series, sent to the llm engine
+    llm: LlmOptions = LlmOptions()
+    languages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (target language, its own engine list)
+
+    def engines_for(self, language: str) -> tuple[str, ...]:
+        return dict(self.languages).get(language, self.engines)
+
+
 @dataclass(frozen=True)
 class Episode:
     id: str
@@ -74,6 +97,7 @@ class Job:
     episodes: tuple[Episode, ...]
     asr: AsrSettings
     subtitles: SubtitleSettings
+    translation: TranslationSettings
     characters_file: Path | None
     characters: tuple[Character, ...]
     glossaries: tuple[Path, ...]
@@ -145,8 +169,8 @@ def _safe_stem(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("_.") or "episode"
 
 
-TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "characters",
-            "glossaries", "delivery")
+TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "translation",
+            "characters", "glossaries", "delivery")
 
 
 def load_job(path: str | Path) -> Job:
@@ -163,6 +187,7 @@ def load_job(path: str | Path) -> Job:
     rule_overrides = {k: v for k, v in subtitles.data.items() if k not in ("profile", "burned_in_band_top")}
     rules = with_overrides(rule_overrides, f"{file}: subtitles")
     base = file.parent
+    translation = _read_translation(file, top.get("translation", lambda v: v, {}))
     characters_file = top.get("characters", existing_file(base), None)
     return Job(
         name=top.get("name", lambda v: _episode_id(text(v)), None) or _safe_stem(file),
@@ -189,10 +214,43 @@ def load_job(path: str | Path) -> Job:
             burned_in_band_top=subtitles.get("burned_in_band_top", int_between(1, 10_000), None),
             rules=rules,
         ),
+        translation=translation,
         characters_file=characters_file,
         characters=load_characters(characters_file) if characters_file else (),
         glossaries=tuple(top.get("glossaries", lambda v: [existing_file(base)(p) for p in as_list(v)], [])),
         delivery=tuple(top.get("delivery", lambda v: [choice(DELIVERY_PROFILES)(p) for p in as_list(v)], [])),
+    )
+
+
+def _engine_list(value: Any) -> tuple[str, ...]:
+    engines = tuple(choice(ENGINES)(e) for e in as_list(value))
+    if not engines:
+        raise ValueError(f"name at least one engine: {', '.join(ENGINES)}")
+    return engines
+
+
+def _read_translation(file: Path, raw: Any) -> TranslationSettings:
+    section = Section(file, "translation", raw, ("engines", "tm", "tm_threshold", "synopsis", "llm", "languages"))
+    llm = Section(file, "translation.llm", section.get("llm", lambda v: v, {}), ("base_url", "model", "max_batch"))
+    languages = section.get("languages", lambda v: v, {})
+    if not isinstance(languages, dict):
+        raise section.error("must map target languages to {engines: [...]}", "languages")
+    per_language = []
+    for tag, entry in languages.items():
+        where = f"translation.languages.{tag}"
+        try:
+            language = normalize_tag(str(tag))
+        except BadInput as exc:
+            raise BadInput(f"{file}: {where}: {exc}") from None
+        per_language.append((language, Section(file, where, entry, ("engines",)).get("engines", _engine_list)))
+    return TranslationSettings(
+        engines=section.get("engines", _engine_list, TranslationSettings.engines),
+        tm=tuple(section.get("tm", lambda v: [existing_file(file.parent)(p) for p in as_list(v)], [])),
+        tm_threshold=section.get("tm_threshold", int_between(50, 101), TranslationSettings.tm_threshold),
+        synopsis=section.get("synopsis", text, ""),
+        llm=LlmOptions(base_url=llm.get("base_url", text, ""), model=llm.get("model", text, ""),
+                       max_batch=llm.get("max_batch", int_between(1, 200), LlmOptions.max_batch)),
+        languages=tuple(per_language),
     )
 
 

@@ -158,8 +158,23 @@ class ModelEntry:
     location: str
 
 
+def argos_packages_dir() -> Path:
+    """Installed Argos packages, one ``<from>-<to>`` link per pair (see ``localize.translate.argos``)."""
+    return localize_home() / "translation" / "argos"
+
+
+def _argos_entries() -> list[ModelEntry]:
+    root = argos_packages_dir()
+    entries = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if not folder.name.startswith(".") and (folder / "metadata.json").is_file():
+            version = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("package_version")
+            entries.append(ModelEntry(folder.name, "argos", f"ready (package {version})", str(folder)))
+    return entries
+
+
 def list_models() -> list[ModelEntry]:
-    """What `localize models list` shows: cached folders and known bundles."""
+    """What `localize models list` shows: cached folders, known bundles and installed translation packages."""
     entries: dict[str, ModelEntry] = {}
     cache = whisper_cache_dir()
     if cache.is_dir():
@@ -171,4 +186,4 @@ def list_models() -> list[ModelEntry]:
             state = "installed (assembled on first use)" if bundle_installed(bundle) else "not installed"
             location = "pip packages" if bundle_installed(bundle) else install_hint(name)
             entries[name] = ModelEntry(name, "whisper", state, location)
-    return list(entries.values())
+    return list(entries.values()) + _argos_entries()

@@ -17,11 +17,13 @@ from typing import Any
 from localize import media
 from localize.errors import BadInput
 from localize.formats import read_track
+from localize.glossary import load_glossary
 from localize.job import Episode, Job
 from localize.models import resolve_whisper_model
 from localize.progress import Reporter
 from localize.stages import ALL_STAGES, Stage, StageCall, Tools, chain_for, sources_of
 from localize.store import StageResult, WorkStore
+from localize.translate.engines import check_engine, machine_engine_name
 
 
 def cache_key(stage: Stage, input_hashes: dict[str, str], settings: dict[str, Any]) -> str:
@@ -37,14 +39,25 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
             read_track(episode.subtitles, job.source_language)
     if any(not e.subtitles for e in episodes):
         resolve_whisper_model(job.asr.model)
+    for path in job.glossaries:
+        load_glossary(path)  # a glossary with lint errors must not silently steer a translation
+    for language in job.targets:
+        engine = machine_engine_name(job.translation.engines_for(language))
+        if engine:
+            check_engine(engine, job.source_language, language, job.translation.llm)
 
 
-def check_force(names: tuple[str, ...]) -> set[str]:
-    known = {s.name for s in ALL_STAGES}
-    unknown = [n for n in names if n not in known and n != "all"]
+def check_force(names: tuple[str, ...], job: Job) -> set[str]:
+    """Stage names to re-run; ``translate`` means every target language, ``all`` every stage."""
+    translations = {f"translate.{language}" for language in job.targets}
+    known = {s.name for s in ALL_STAGES} | translations
+    unknown = [n for n in names if n not in known | {"all", "translate"}]
     if unknown:
-        raise BadInput(f"--force {unknown[0]}: no such stage; stages are {', '.join(sorted(known))} (or all)")
-    return known if "all" in names else set(names)
+        raise BadInput(f"--force {unknown[0]}: no such stage; stages are {', '.join(sorted(known))} "
+                       "(or translate, or all)")
+    if "all" in names:
+        return known
+    return set(names) - {"translate"} | (translations if "translate" in names else set())
 
 
 @dataclass
@@ -75,9 +88,9 @@ class Runner:
 
     def run_episode(self, episode: Episode) -> EpisodeOutcome:
         outcome = EpisodeOutcome(episode.id)
-        paths: dict[str, Path] = dict(sources_of(episode))
+        paths: dict[str, Path] = dict(sources_of(episode, self.job))
         hashes = {name: self.store.file_hash(path) for name, path in paths.items()}
-        for stage in chain_for(episode):
+        for stage in chain_for(episode, self.job):
             key = cache_key(stage, {n: hashes[n] for n in stage.needs}, stage.settings(self.job))
             previous = self.store.result(episode.id, stage.name)
             self.reporter.stage_started(episode.id, stage.name)
@@ -133,7 +146,7 @@ def run_job(job: Job, episodes: tuple[Episode, ...], work_dir: Path, force: set[
     try:
         with store.lock(command):
             store.clean_stale_staging()
-            runner = Runner(job, store, Tools(job, ffmpeg_binary), reporter, force)
+            runner = Runner(job, store, Tools(job, ffmpeg_binary, store), reporter, force)
             for episode in episodes:
                 try:
                     outcomes.append(runner.run_episode(episode))
@@ -158,9 +171,9 @@ def job_status(job: Job, work_dir: Path) -> list[StageStatus]:
     rows: list[StageStatus] = []
     for episode in job.episodes:
         hashes: dict[str, str] | None = {}
-        for name, path in sources_of(episode).items():
+        for name, path in sources_of(episode, job).items():
             hashes[name] = store.file_hash(path) if store.exists() else ""
-        for stage in chain_for(episode):
+        for stage in chain_for(episode, job):
             result = store.result(episode.id, stage.name)
             failure = store.failure(episode.id, stage.name)
             if result is None or hashes is None:

@@ -29,6 +29,11 @@ RULES = {
     "shot_change": "out-time on a shot change or one frame before it",
     "in_time": "in-time not on the first frame of speech",
     "out_time": "out-time too long after speech ends",
+    "term_missing": "a glossary or character term without its approved rendering",
+    "term_forbidden": "a forbidden rendering of a glossary term",
+    "untranslated": "source-language text left in the translation",
+    "placeholder_lost": "the engine dropped a protected term",
+    "number_mismatch": "an amount of the source missing from the translation",
 }
 
 

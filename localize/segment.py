@@ -9,6 +9,8 @@ does not slow speech down); the timing rules buy reading time, and QC flags what
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from localize.linebreak import (
     CLAUSE_MARKS,
     NO_SPACE_LANGUAGES,
@@ -19,6 +21,7 @@ from localize.linebreak import (
 )
 from localize.model import Cue, Transcript, Word
 from localize.profiles import SubtitleProfile
+from localize.textwidth import reading_length
 from localize.timing import TimedCue, retime
 
 GROUP_PAUSE_MS = 450  # silence this long between words: a new sentence or speaker, always a new cue
@@ -149,12 +152,28 @@ def resegment(spans: list[tuple[int, int, str]], profile: SubtitleProfile, shots
     for index, (start, end, text) in enumerate(spans):
         limit = spans[index + 1][0] - profile.min_gap_ms if index + 1 < len(spans) else media_end_ms
         reach = end + profile.out_time_max_ms if limit is None else min(end + profile.out_time_max_ms, limit)
-        words = proportional_words(text, start, max(end, reach), profile)
+        reach = max(end, reach)
+        words = proportional_words(text, start, reach, profile)
         if words:
-            pieces = _timed(_split(words, profile), profile)
-            # Speech is the source span; the pieces inside it share that speech between them (a piece that
-            # falls in the linger after speech gets an empty speech span at the span's end).
-            for piece in pieces:
-                speech_start = min(max(piece.speech_start_ms, start), end)
-                timed.append(TimedCue(piece.cue, speech_start, max(min(piece.speech_end_ms, end), speech_start)))
+            timed.extend(_share_span([p.cue for p in _timed(_split(words, profile), profile)], start, end, reach,
+                                     profile))
     return retime(timed, profile, shots_ms, media_end_ms)
+
+
+def _share_span(cues: list[Cue], start: int, end: int, reach: int, profile: SubtitleProfile) -> list[TimedCue]:
+    """Pieces of one span timed so that each gets reading time in proportion to its length, after the
+    minimum gaps between them are set aside — so no piece reads faster than the span as a whole.
+
+    Speech is the source span: the pieces share it (one that falls in the linger after speech gets an empty
+    speech span at the span's end)."""
+    lengths = [max(reading_length(c.text, profile.language), 1.0) for c in cues]
+    usable = (reach - start) - profile.min_gap_ms * (len(cues) - 1)
+    timed, clock = [], float(start)
+    for cue, length in zip(cues, lengths, strict=True):
+        duration = usable * length / sum(lengths)
+        first, last = round(clock), round(clock + duration)
+        speech_start = min(max(first, start), end)
+        timed.append(TimedCue(replace(cue, start_ms=first, end_ms=last), speech_start,
+                              max(min(last, end), speech_start)))
+        clock += duration + profile.min_gap_ms
+    return timed

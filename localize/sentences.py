@@ -28,7 +28,7 @@ class Sentence:
     end_ms: int
 
 
-def _join(parts: list[str], language: str) -> str:
+def join_lines(parts: list[str], language: str) -> str:
     separator = "" if language.split("-")[0] in NO_SPACE_LANGUAGES else " "
     return separator.join(p.replace("\n", separator) for p in parts).strip()
 
@@ -41,7 +41,7 @@ def sentences_from_cues(cues: list[Cue], language: str) -> list[Sentence]:
     def close() -> None:
         if group:
             first, last = cues[group[0]], cues[group[-1]]
-            sentences.append(Sentence(tuple(group), _join([cues[i].text for i in group], language),
+            sentences.append(Sentence(tuple(group), join_lines([cues[i].text for i in group], language),
                                       first.start_ms, last.end_ms))
             group.clear()
 

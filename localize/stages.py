@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,28 +18,63 @@ from localize import media
 from localize.asr import AsrOptions, WhisperEngine
 from localize.characters import hotwords
 from localize.formats import import_transcript, render_track
+from localize.glossary import load_glossary
 from localize.job import Episode, Job
-from localize.model import Track, Transcript, cues_to_json
+from localize.model import Track, Transcript, cues_from_json, cues_to_json
 from localize.profiles import SubtitleProfile, load_profile
 from localize.qc import Speech, check_track, report
 from localize.segment import source_cues
+from localize.sentences import cues_from_translations, sentences_from_cues
 from localize.shots import SCENE_THRESHOLD, detect_shots
-from localize.store import atomic_write_json, atomic_write_text
+from localize.store import WorkStore, atomic_write_json, atomic_write_text
+from localize.translate.argos import ArgosEngine
+from localize.translate.draft import MtCache, MtEngine, draft_translation, qa_violations, record_translation_stats
+from localize.translate.engines import ArgosMt, LlmMt, argos_code, machine_engine_name
+from localize.translate.llm import LlmEngine, LlmSettings
+from localize.translate.tm import TranslationMemory
+from localize.translate.tmx import read_tmx
 
 
 class Tools:
     """Heavy things a run shares across episodes, created on first use and passed to every stage."""
 
-    def __init__(self, job: Job, ffmpeg_binary: str):
+    def __init__(self, job: Job, ffmpeg_binary: str, store: WorkStore):
         self.job = job
         self.ffmpeg = ffmpeg_binary
+        self.store = store
         self._whisper: WhisperEngine | None = None
+        self._memory: TranslationMemory | None = None
+        self._engines: dict[str, MtEngine | None] = {}
 
     def whisper(self) -> WhisperEngine:
         if self._whisper is None:
             asr = self.job.asr
             self._whisper = WhisperEngine.load(asr.model, compute_type=asr.compute_type, device=asr.device)
         return self._whisper
+
+    def memory(self) -> TranslationMemory:
+        """The work store's translation memory, with the job's TMX files loaded (adding twice adds nothing)."""
+        if self._memory is None:
+            self._memory = TranslationMemory(self.store.db)
+            for path in self.job.translation.tm:
+                self._memory.add(read_tmx(path, source_lang=self.job.source_language).units)
+        return self._memory
+
+    def mt_engine(self, language: str) -> MtEngine | None:
+        """The machine engine for one target language, loaded once per run (None: TM only)."""
+        if language not in self._engines:
+            settings = self.job.translation
+            name = machine_engine_name(settings.engines_for(language))
+            source = self.job.source_language
+            engine: MtEngine | None = None
+            if name == "argos":
+                engine = ArgosMt(ArgosEngine.load(argos_code(source), argos_code(language)))
+            elif name == "llm":
+                llm = LlmSettings.from_env(settings.llm.base_url, settings.llm.model)
+                llm = replace(llm, max_batch=settings.llm.max_batch)
+                engine = LlmMt(LlmEngine(llm, self.store.root / "state.sqlite"), source, language, settings.synopsis)
+            self._engines[language] = engine
+        return self._engines[language]
 
 
 @dataclass(frozen=True)
@@ -122,6 +157,62 @@ def _source_cues(call: StageCall, stage: Stage) -> None:
     atomic_write_json(call.output("qc", stage), report(cues, violations, profile))
 
 
+def _translate(call: StageCall, stage: Stage, language: str) -> None:
+    job = call.job
+    probe = _read_json(call.inputs["probe"])
+    cuts = tuple(_read_json(call.inputs["shots"])["cuts_ms"])
+    source = cues_from_json(_read_json(call.inputs["cues"]))
+    sentences = sentences_from_cues(source, job.source_language)
+    engine = call.tools.mt_engine(language)
+    tokens_before = _llm_tokens(engine)
+    draft = draft_translation(sentences, job.source_language, language,
+                              glossaries=[load_glossary(p) for p in job.glossaries], characters=job.characters,
+                              memory=call.tools.memory() if "tm" in job.translation.engines_for(language) else None,
+                              tm_threshold=job.translation.tm_threshold, engine=engine,
+                              cache=MtCache(call.tools.store.db))
+    profile = episode_profile(job, language, probe)
+    timed = cues_from_translations(sentences, [line.target for line in draft.lines], profile, cuts,
+                                   probe["duration_ms"])
+    cues = [t.cue for t in timed]
+    violations = check_track(cues, profile, cuts, [Speech(t.speech_start_ms, t.speech_end_ms) for t in timed])
+    violations += qa_violations(draft, [t.speech_start_ms for t in timed])
+    violations.sort(key=lambda v: v.cue)
+    stats = {"tm": draft.leverage, "mt": {"engine": engine.identity if engine else None,
+                                          "segments": draft.engine_calls, "cached": draft.cached},
+             "llm_tokens": [a - b for a, b in zip(_llm_tokens(engine), tokens_before, strict=True)]}
+    atomic_write_json(call.output("draft", stage), draft.to_json() | {"stats": stats})
+    atomic_write_text(call.output("srt", stage), render_track(Track(language, tuple(cues)), "srt"))
+    atomic_write_json(call.output("qc", stage), report(cues, violations, profile))
+    record_translation_stats(call.tools.store.db, call.episode.id, language, stats)
+
+
+def _llm_tokens(engine: MtEngine | None) -> tuple[int, int]:
+    usage = engine.engine.usage if isinstance(engine, LlmMt) else None
+    return (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+
+
+def translate_stage(language: str, job: Job) -> Stage:
+    """One target language's stage: its inputs are the source cues and every file that binds the wording."""
+    settings = job.translation
+    return Stage(
+        f"translate.{language}", 1, needs=("cues", "probe", "shots", *job_files(job)),
+        makes={"draft": "draft.json", "srt": f"{{episode}}.{language}.srt", "qc": "qc.json"},
+        settings=lambda j: {"language": language, "engines": settings.engines_for(language),
+                            "tm_threshold": settings.tm_threshold, "synopsis": settings.synopsis,
+                            "llm": asdict(settings.llm), "subtitles": asdict(j.subtitles)},
+        action=lambda call, stage: _translate(call, stage, language),
+    )
+
+
+def job_files(job: Job) -> dict[str, Path]:
+    """Files of the job (not of one episode) whose content decides a translation."""
+    files = {f"glossary{i}": path for i, path in enumerate(job.glossaries)}
+    files |= {f"tm{i}": path for i, path in enumerate(job.translation.tm)}
+    if job.characters_file:
+        files["characters"] = job.characters_file
+    return files
+
+
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -147,14 +238,15 @@ SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
 ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES)
 
 
-def chain_for(episode: Episode) -> tuple[Stage, ...]:
+def chain_for(episode: Episode, job: Job) -> tuple[Stage, ...]:
     """The stages one episode goes through, in order."""
-    return (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
+    first = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
+    return first + tuple(translate_stage(language, job) for language in job.targets)
 
 
-def sources_of(episode: Episode) -> dict[str, Path]:
-    """The episode's own files, which the first stages read."""
+def sources_of(episode: Episode, job: Job) -> dict[str, Path]:
+    """The files the stages read that no stage made: the episode's own, and the job's glossaries and TMX."""
     sources = {"video": episode.video}
     if episode.subtitles:
         sources["subtitles"] = episode.subtitles
-    return sources
+    return sources | job_files(job)

@@ -37,8 +37,10 @@ def snap_to_frame(ms: int, profile: SubtitleProfile) -> int:
 
 
 def _needed_ms(cue: Cue, profile: SubtitleProfile) -> int:
-    """How long the cue must stay up to be read at the language's maximum speed."""
-    return round(reading_length(cue.text, profile.language) / profile.language.max_cps * 1000)
+    """How long the cue must stay up to be read at the language's maximum speed, plus the frame that
+    rounding the out-time to a frame boundary may take away."""
+    seconds = reading_length(cue.text, profile.language) / profile.language.max_cps
+    return math.ceil(seconds * 1000 + profile.frame_ms)
 
 
 def _near(ms: int, shots: tuple[int, ...], window_ms: int) -> int | None:

@@ -155,7 +155,7 @@ SCRIPT: list[Line] = [
          "What? You're the heir\nof the Lin family?", 2, 0.8),
     Line("lin", "做了三年赘婿，是为了报恩。",
          "zuo4 le5 san1 nian2 zhui4 xu4 | shi4 wei4 le5 bao4 en1",
-         "I was your live-in son-in-law\nfor three years to repay a kindness.", 2, 1.0),
+         "Three years as a live-in son-in-law\nto repay a kindness.", 2, 1.0),
     # Shot 3 - the reaction: bright, comic reversal.
     Line("mom", "我真是有眼不识泰山！",
          "wo3 zhen1 shi4 you2 yan3 bu4 shi2 tai4 shan1",

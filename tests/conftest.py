@@ -14,6 +14,8 @@ import pytest
 
 from localize.media import find_ffmpeg
 
+pytest_plugins = ["tests.chat_server"]  # the `server` fixture: a local OpenAI-compatible endpoint
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_VIDEO = REPO / "samples" / "ep01.mp4"
 SAMPLE_ZH = REPO / "samples" / "ep01.zh.srt"
@@ -75,7 +77,7 @@ def write_job(path: Path, videos: list[Path], *, extra: str = "", asr: str = "")
     episodes = "\n".join(f"  - {{id: ep{i + 1:02d}, video: {v}}}" for i, v in enumerate(videos))
     path.write_text(
         "series:\n  title: Test Series\n  original_title: 测试\n"
-        "source_language: zh-Hans\ntargets: [en]\n"
+        "source_language: zh-Hans\n"
         f"episodes:\n{episodes}\n"
         f"asr:\n  model: base\n  beam_size: 5\n{asr}"
         f"{extra}",

@@ -33,7 +33,7 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
     first = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(first).values()) == {"ran"}
     assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "shots"), ("ep01", "transcribe"),
-                                      ("ep01", "source_cues")]
+                                      ("ep01", "source_cues"), ("ep01", "translate.en")]
     srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
     probe = json.loads((work / "ep01" / "ingest" / "probe.json").read_text())
     assert (probe["width"], probe["height"]) == (1080, 1920) and 40_000 <= probe["duration_ms"] <= 60_000
@@ -43,7 +43,9 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
 
     again = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(again).values()) == {"cached"}
-    assert again["cache_hits"] == 4 and again["stages_run"] == 0
+    assert again["cache_hits"] == 5 and again["stages_run"] == 0
+    english = json.loads((work / "ep01" / "translate.en" / "qc.json").read_text())
+    assert english["passed"] and english["cues"] >= 15
 
 
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):

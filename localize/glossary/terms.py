@@ -1,0 +1,178 @@
+"""Glossary files: the YAML schema, read strictly into frozen dataclasses, and written back.
+
+Structure is checked here (unknown keys with a "did you mean", wrong types, unknown kinds or locales) and
+raises ``BadInput`` naming the file and key path. Content problems a translator fixes (a missing note, an
+empty approved list) are left to ``localize.glossary.lint`` so one lint run reports all of them at once;
+``lint.load_glossary`` is the strict entry point for the pipeline and refuses a file with any lint error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localize.errors import BadInput
+from localize.languages import normalize_tag
+from localize.schema import Section, choice, kind_of, load_yaml, text
+
+KINDS = ("person_name", "address", "archetype", "plot", "idiom", "slang", "brand", "place", "food", "festival",
+         "number", "dnt")
+SCOPES = ("global", "series")
+TOP_KEYS = ("source_language", "scope", "terms")
+TERM_KEYS = ("source", "kind", "targets", "note", "scope", "variants")
+TARGET_KEYS = ("approved", "forbidden")
+
+SCHEMA_HELP = """\
+# localize glossary (schema: localize/glossary/__init__.py)
+#   source_language: BCP-47 tag of the source script (zh-Hans)
+#   scope: global | series            default for every term
+#   terms:
+#     - source: 霸道总裁               the term as written in the source
+#       kind: archetype               one of: {kinds}
+#       variants: [霸总]               optional: other source spellings
+#       scope: series                 optional: overrides the file's scope
+#       targets:                      locale -> renderings (pt-BR falls back to pt)
+#         en: {{approved: [the domineering CEO], forbidden: [overbearing president]}}
+#       note: why this rendering      required: the translator's note on the cultural choice
+""".format(kinds=", ".join(KINDS))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One locale's renderings: the first approved one is preferred; forbidden ones must never appear."""
+
+    approved: tuple[str, ...]
+    forbidden: tuple[str, ...] = ()
+
+    @property
+    def preferred(self) -> str | None:
+        return self.approved[0] if self.approved else None
+
+
+@dataclass(frozen=True)
+class Term:
+    source: str
+    kind: str
+    targets: tuple[tuple[str, Target], ...]  # (locale, target), sorted by locale so equal files compare equal
+    note: str = ""
+    scope: str = "global"
+    variants: tuple[str, ...] = ()
+
+    @property
+    def surfaces(self) -> tuple[str, ...]:
+        """Every way the source script may write this term."""
+        return (self.source, *self.variants)
+
+    def target(self, locale: str) -> Target | None:
+        """Renderings for ``locale``: the exact tag (pt-BR), else its language (pt), else None.
+
+        Never the other way round: a pt-BR rendering is not offered to pt-PT viewers.
+        """
+        found = dict(self.targets)
+        return found.get(locale) or found.get(locale.split("-")[0])
+
+
+@dataclass(frozen=True)
+class Glossary:
+    source_language: str
+    scope: str
+    terms: tuple[Term, ...]
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path else "<glossary>"
+
+
+def read_glossary(path: Path) -> Glossary:
+    """Parse and check the structure of one glossary file (content is ``lint``'s job)."""
+    path = Path(path)
+    top = Section(path, "", load_yaml(path, "glossary"), TOP_KEYS)
+    source_language = top.get("source_language", normalize_tag)
+    scope = top.get("scope", choice(SCOPES), "global")
+    raw = top.get("terms", lambda v: v)
+    if not isinstance(raw, list):
+        raise top.error(f"must be a list of terms, got {kind_of(raw)}; start each term with '- source: …'", "terms")
+    terms = tuple(_term(path, f"terms[{i}]", item, scope) for i, item in enumerate(raw))
+    return Glossary(source_language, scope, terms, path)
+
+
+def _term(file: Path, where: str, raw: Any, default_scope: str) -> Term:
+    section = Section(file, where, raw, TERM_KEYS)
+    source = section.get("source", _nonempty)
+    raw_targets = section.get("targets", lambda v: v, {})
+    if not isinstance(raw_targets, dict):
+        raise section.error("must map locales to renderings, e.g. {en: {approved: [CEO]}}", "targets")
+    targets: dict[str, Target] = {}
+    for key, value in raw_targets.items():
+        place = f"{where}.targets.{key}"
+        try:
+            locale = normalize_tag(str(key))
+        except BadInput as exc:
+            raise BadInput(f"{file}: {place}: {exc}") from None
+        if locale in targets:
+            raise BadInput(f"{file}: {place}: {locale} is listed twice; merge the two")
+        targets[locale] = _target(file, place, value)
+    return Term(
+        source=source,
+        kind=section.get("kind", choice(KINDS)),
+        targets=tuple(sorted(targets.items())),
+        note=section.get("note", text, ""),
+        scope=section.get("scope", choice(SCOPES), default_scope),
+        variants=section.get("variants", _renderings, ()),
+    )
+
+
+def _target(file: Path, where: str, raw: Any) -> Target:
+    if raw is None:
+        return Target(())
+    section = Section(file, where, raw, TARGET_KEYS)
+    return Target(section.get("approved", _renderings, ()), section.get("forbidden", _renderings, ()))
+
+
+def _nonempty(value: Any) -> str:
+    result = text(value)
+    if not result:
+        raise ValueError("is empty; write the term")
+    return result
+
+
+def _renderings(value: Any) -> tuple[str, ...]:
+    """A list of texts (a single text is accepted as a list of one); blanks are refused, not dropped."""
+    items = value if isinstance(value, list) else [value]
+    result = tuple(text(item) for item in items)
+    if any(not item for item in result):
+        raise ValueError("has an empty entry; remove it or fill it in")
+    return result
+
+
+def dump_glossary(glossary: Glossary) -> str:
+    """YAML text that ``read_glossary`` reads back to an equal ``Glossary`` (schema help on top)."""
+    terms = []
+    for term in glossary.terms:
+        entry: dict[str, Any] = {"source": term.source, "kind": term.kind}
+        if term.variants:
+            entry["variants"] = list(term.variants)
+        if term.scope != glossary.scope:
+            entry["scope"] = term.scope
+        entry["targets"] = {locale: _target_dict(target) for locale, target in term.targets}
+        entry["note"] = term.note
+        terms.append(entry)
+    body = {"source_language": glossary.source_language, "scope": glossary.scope, "terms": terms}
+    return SCHEMA_HELP + "\n" + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _target_dict(target: Target) -> dict[str, list[str]]:
+    out = {"approved": list(target.approved)}
+    if target.forbidden:
+        out["forbidden"] = list(target.forbidden)
+    return out
+
+
+def common_scope(terms: tuple[Term, ...] | list[Term]) -> str:
+    """The file-level default for imported terms: interchange formats carry scope per entry only."""
+    series = sum(term.scope == "series" for term in terms)
+    return "series" if series > len(terms) - series else "global"

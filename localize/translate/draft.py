@@ -1,0 +1,222 @@
+"""Draft translation of one episode into one language: sentences → translation memory → glossary-guarded
+machine translation → terminology QA.
+
+The TM answers first (approved translations of earlier episodes, imported TMX); the first machine engine in
+the job's list translates what the TM could not. Every machine translation is cached per sentence, keyed by
+exactly what the engine was given (the sentence, its neighbours, the terms and names present in it), so
+editing one glossary entry re-translates only the sentences that contain that term.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from localize.characters import Character
+from localize.glossary import Glossary, find_terms, merge_terms, protected_names
+from localize.numbers import find_amounts, render_amount
+from localize.qc import Violation
+from localize.sentences import Sentence
+from localize.translate.leverage import leverage
+from localize.translate.qa import Finding, LineTerm, check_line
+from localize.translate.tm import TMMatch, TranslationMemory
+
+CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS mt_cache (
+    request_sha256 TEXT PRIMARY KEY, engine TEXT NOT NULL, target TEXT NOT NULL, lost TEXT NOT NULL)"""
+
+
+@dataclass(frozen=True)
+class MtRequest:
+    text: str
+    terms: tuple[LineTerm, ...]
+    characters: tuple[tuple[str, str, str], ...]  # (name, rendering, gender) of characters named in the line
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class MtResult:
+    text: str
+    lost_terms: tuple[str, ...] = ()
+
+
+class MtEngine(Protocol):
+    """What the draft needs from a machine engine: a name that identifies its model, and a batch call."""
+
+    identity: str
+
+    def translate(self, requests: Sequence[MtRequest]) -> list[MtResult]: ...
+
+
+@dataclass
+class DraftLine:
+    source: str
+    target: str
+    origin: str  # "tm 97", "tm 101", "argos", "llm", or "untranslated"
+    start_ms: int
+    end_ms: int
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    language: str
+    lines: list[DraftLine]
+    leverage: dict[str, dict[str, int]]
+    engine_calls: int  # sentences sent to a machine engine (cache misses)
+    cached: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def line_terms(text: str, terms: list, names: tuple[str, ...], language: str) -> tuple[LineTerm, ...]:
+    """The glossary and character terms in a source line, and its amounts rendered for the language."""
+    found = []
+    for match in find_terms(text, terms, names):
+        target = match.term.target(language)
+        if target is not None and target.approved:
+            found.append(LineTerm(text[match.start:match.end], target.approved, target.forbidden, match.term.note))
+    for amount in find_amounts(text):
+        found.append(LineTerm(amount.text, (render_amount(amount.value, language),), (),
+                              "an amount in 万/亿: say it the way viewers count", checked=False))
+    return tuple(found)
+
+
+def _characters_in(text: str, characters: tuple[Character, ...], language: str) -> tuple[tuple[str, str, str], ...]:
+    present = []
+    for person in characters:
+        if person.name in text or any(alias in text for alias in person.aliases):
+            renderings = dict(person.renderings)
+            rendering = renderings.get(language) or renderings.get(language.split("-")[0]) or person.name
+            present.append((person.name, rendering, person.gender))
+    return tuple(present)
+
+
+class MtCache:
+    """Per-sentence machine translations in the work store, keyed by everything the engine was given."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+        self.db.execute(CACHE_SCHEMA)
+
+    @staticmethod
+    def key(engine: MtEngine, source_language: str, language: str, request: MtRequest) -> str:
+        payload = json.dumps([engine.identity, source_language, language, asdict(request)], ensure_ascii=False,
+                             sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def get(self, key: str) -> MtResult | None:
+        row = self.db.execute("SELECT target, lost FROM mt_cache WHERE request_sha256=?", (key,)).fetchone()
+        return MtResult(row[0], tuple(json.loads(row[1]))) if row else None
+
+    def put(self, key: str, engine: MtEngine, result: MtResult) -> None:
+        self.db.execute("INSERT OR REPLACE INTO mt_cache VALUES (?, ?, ?, ?)",
+                        (key, engine.identity, result.text, json.dumps(list(result.lost_terms))))
+
+
+def _clauses(text: str) -> list[str]:
+    """A sentence cut after each punctuation mark: the pieces a memory built from other cue cuts may hold."""
+    return [piece for piece in re.split(r"(?<=[，,。！？!?；;：:…])", text) if piece.strip()]
+
+
+def _tm_answer(memory: TranslationMemory, request: MtRequest, language: str,
+               threshold: int) -> tuple[tuple[str, str] | None, list[tuple[str, TMMatch | None]]]:
+    """The memory's (translation, origin) of a sentence (None: no good match) and the (text, match) pairs
+    that count as leverage. When the sentence as a whole doesn't match — the memory was built from lines cut
+    differently — runs of its clauses are matched instead, choosing the split that covers most characters
+    at the best scores; every clause must be covered by a match at or above the threshold."""
+    found = memory.lookup(request.text, language, request.before, request.after)
+    if found is not None and found.score >= threshold:
+        return (found.target, f"tm {found.score}"), [(request.text, found)]
+    clauses = _clauses(request.text)
+    if len(clauses) > 1:
+        best: list[tuple[int, list[tuple[str, TMMatch]]] | None] = [(0, [])] + [None] * len(clauses)
+        for end in range(1, len(clauses) + 1):
+            for start in range(end):
+                if best[start] is None:
+                    continue
+                piece = "".join(clauses[start:end])
+                match = memory.lookup(piece, language)
+                if match is not None and match.score >= threshold:
+                    value = best[start][0] + match.score * len(piece)
+                    if best[end] is None or value > best[end][0]:
+                        best[end] = (value, best[start][1] + [(piece, match)])
+        if best[-1] is not None:
+            pairs = best[-1][1]
+            target = " ".join(m.target for _, m in pairs)
+            return (target, f"tm {min(m.score for _, m in pairs)}"), list(pairs)
+    return None, [(request.text, found)]
+
+
+def draft_translation(sentences: list[Sentence], source_language: str, language: str, *,
+                      glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
+                      tm_threshold: int, engine: MtEngine | None, cache: MtCache) -> Draft:
+    terms = merge_terms(glossaries, characters, language)
+    names = protected_names(characters)
+    texts = [s.text for s in sentences]
+    requests = [MtRequest(text, line_terms(text, terms, names, language), _characters_in(text, characters, language),
+                          texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
+                for i, text in enumerate(texts)]
+    results: dict[int, tuple[str, str, tuple[str, ...]]] = {}
+    leverage_pairs: list[tuple[str, TMMatch | None]] = []
+    for index, request in enumerate(requests):
+        if memory is None:  # the job's engines for this language leave the memory out
+            leverage_pairs.append((request.text, None))
+            continue
+        answer, pairs = _tm_answer(memory, request, language, tm_threshold)
+        leverage_pairs += pairs
+        if answer is not None:
+            results[index] = (*answer, ())
+    calls = cached = 0
+    if engine is not None:
+        missing: dict[int, str] = {}
+        for index, request in enumerate(requests):
+            if index in results:
+                continue
+            key = MtCache.key(engine, source_language, language, request)
+            hit = cache.get(key)
+            if hit is None:
+                missing[index] = key
+            else:
+                cached += 1
+                results[index] = (hit.text, engine.identity.split(":")[0], hit.lost_terms)
+        if missing:
+            answers = engine.translate([requests[i] for i in missing])
+            calls = len(missing)
+            for (index, key), answer in zip(missing.items(), answers, strict=True):
+                cache.put(key, engine, answer)
+                results[index] = (answer.text, engine.identity.split(":")[0], answer.lost_terms)
+    lines = []
+    for index, (sentence, request) in enumerate(zip(sentences, requests, strict=True)):
+        target, origin, lost = results.get(index, (sentence.text, "untranslated", ()))
+        findings = check_line(sentence.text, target, language, list(request.terms), lost)
+        lines.append(DraftLine(sentence.text, target, origin, sentence.start_ms, sentence.end_ms, findings))
+    return Draft(language, lines, leverage(leverage_pairs, source_language), calls, cached)
+
+
+def qa_violations(draft: Draft, cue_speech_starts: list[int]) -> list[Violation]:
+    """Each line's QA findings, reported on every cue its translation became."""
+    violations = []
+    for number, speech_start in enumerate(cue_speech_starts, 1):
+        owner = max((line for line in draft.lines if line.start_ms <= speech_start), key=lambda line: line.start_ms,
+                    default=draft.lines[0] if draft.lines else None)
+        for finding in owner.findings if owner else ():
+            violations.append(Violation(number, finding.rule, finding.detail, "none"))
+    return violations
+
+
+STATS_SCHEMA = """CREATE TABLE IF NOT EXISTS translation_stats (
+    episode TEXT NOT NULL, language TEXT NOT NULL, stats TEXT NOT NULL, PRIMARY KEY (episode, language))"""
+
+
+def record_translation_stats(db: sqlite3.Connection, episode: str, language: str, stats: dict[str, Any]) -> None:
+    """Leverage (words per TM band), machine-translated segments and LLM tokens, for the cost ledger."""
+    db.execute(STATS_SCHEMA)
+    db.execute("INSERT OR REPLACE INTO translation_stats VALUES (?, ?, ?)",
+               (episode, language, json.dumps(stats, sort_keys=True)))
