@@ -23,10 +23,12 @@ class Character:
     role: str = ""
     aliases: tuple[str, ...] = ()  # other ways the dialogue names them: 林少, 凡哥
     renderings: tuple[tuple[str, str], ...] = ()  # (language tag, name on screen), e.g. ("en", "Lin Fan")
+    addresses: tuple[tuple[str, str], ...] = ()  # (other character, how this one addresses them): ("林凡", "废物")
 
 
 def _character(file: Path, index: int, raw: Any) -> Character:
-    section = Section(file, f"characters[{index}]", raw, ("name", "gender", "role", "aliases", "renderings"))
+    section = Section(file, f"characters[{index}]", raw,
+                      ("name", "gender", "role", "aliases", "renderings", "addresses"))
     gender = section.get("gender", text, "unknown")
     if gender not in GENDERS:
         raise section.error(f"'{gender}' is not one of {', '.join(GENDERS)}", "gender")
@@ -34,12 +36,17 @@ def _character(file: Path, index: int, raw: Any) -> Character:
     if not isinstance(renderings, dict):
         raise section.error("must map language tags to names, e.g. {en: Lin Fan}", "renderings")
     aliases = section.get("aliases", lambda v: v, [])
+    addresses = section.get("addresses", lambda v: v, {})
+    if not isinstance(addresses, dict):
+        raise section.error("must map other characters to how this one addresses them, e.g. {林凡: 女婿}",
+                            "addresses")
     return Character(
         name=section.get("name", text),
         gender=gender,
         role=section.get("role", text, ""),
         aliases=tuple(text(a) for a in (aliases if isinstance(aliases, list) else [aliases])),
         renderings=tuple(sorted((normalize_tag(str(k)), text(v)) for k, v in renderings.items())),
+        addresses=tuple(sorted((text(k), text(v)) for k, v in addresses.items())),
     )
 
 
@@ -51,6 +58,9 @@ def load_characters(path: Path) -> tuple[Character, ...]:
         raise top.error("must be a list of characters, each with at least a name", "characters")
     characters = tuple(_character(path, i, item) for i, item in enumerate(raw))
     names = [c.name for c in characters]
+    unknown = next(((c, other) for c in characters for other, _ in c.addresses if other not in names), None)
+    if unknown:
+        raise top.error(f"{unknown[0].name} addresses '{unknown[1]}', who is not on the sheet", "characters")
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice:
         raise top.error(f"'{twice}' is listed twice", "characters")

@@ -16,6 +16,7 @@ from typing import Any
 from localize.characters import Character, load_characters
 from localize.errors import BadInput
 from localize.languages import normalize_tag
+from localize.numbers import CURRENCY_POLICIES
 from localize.profiles import shipped_profiles, with_overrides
 from localize.schema import Section, as_list, boolean, choice, existing_file, int_between, kind_of, load_yaml, text
 
@@ -71,9 +72,14 @@ class TranslationSettings:
     synopsis: str = ""  # a few sentences about the series, sent to the llm engine
     llm: LlmOptions = LlmOptions()
     languages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (target language, its own engine list)
+    currency: str = "yuan"  # how amounts are said: yuan, dollars (relabelled, not converted) or plain
+    currencies: tuple[tuple[str, str], ...] = ()  # (target language, its market's currency policy)
 
     def engines_for(self, language: str) -> tuple[str, ...]:
         return dict(self.languages).get(language, self.engines)
+
+    def currency_for(self, language: str) -> str:
+        return dict(self.currencies).get(language, self.currency)
 
 
 @dataclass(frozen=True)
@@ -230,19 +236,24 @@ def _engine_list(value: Any) -> tuple[str, ...]:
 
 
 def _read_translation(file: Path, raw: Any) -> TranslationSettings:
-    section = Section(file, "translation", raw, ("engines", "tm", "tm_threshold", "synopsis", "llm", "languages"))
+    section = Section(file, "translation", raw,
+                      ("engines", "tm", "tm_threshold", "synopsis", "llm", "languages", "currency"))
     llm = Section(file, "translation.llm", section.get("llm", lambda v: v, {}), ("base_url", "model", "max_batch"))
     languages = section.get("languages", lambda v: v, {})
     if not isinstance(languages, dict):
         raise section.error("must map target languages to {engines: [...]}", "languages")
-    per_language = []
+    per_language, currencies = [], []
     for tag, entry in languages.items():
         where = f"translation.languages.{tag}"
         try:
             language = normalize_tag(str(tag))
         except BadInput as exc:
             raise BadInput(f"{file}: {where}: {exc}") from None
-        per_language.append((language, Section(file, where, entry, ("engines",)).get("engines", _engine_list)))
+        entry_section = Section(file, where, entry, ("engines", "currency"))
+        per_language.append((language, entry_section.get("engines", _engine_list, section.get("engines", _engine_list,
+                                                                                                TranslationSettings.engines))))
+        if "currency" in entry_section.data:
+            currencies.append((language, entry_section.get("currency", choice(CURRENCY_POLICIES))))
     return TranslationSettings(
         engines=section.get("engines", _engine_list, TranslationSettings.engines),
         tm=tuple(section.get("tm", lambda v: [existing_file(file.parent)(p) for p in as_list(v)], [])),
@@ -251,6 +262,8 @@ def _read_translation(file: Path, raw: Any) -> TranslationSettings:
         llm=LlmOptions(base_url=llm.get("base_url", text, ""), model=llm.get("model", text, ""),
                        max_batch=llm.get("max_batch", int_between(1, 200), LlmOptions.max_batch)),
         languages=tuple(per_language),
+        currency=section.get("currency", choice(CURRENCY_POLICIES), TranslationSettings.currency),
+        currencies=tuple(currencies),
     )
 
 

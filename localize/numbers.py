@@ -106,6 +106,26 @@ def render_amount(value: Decimal, language: str) -> str:
     return _plain(value, primary)
 
 
+CURRENCY_POLICIES = ("yuan", "dollars", "plain")
+_YUAN = {"en": "yuan", "es": "yuanes", "pt": "yuans", "id": "yuan"}
+_DOLLARS = {"es": "{amount} de dólares", "pt": "{amount} de dólares", "id": "{amount} dolar"}
+
+
+def render_money(value: Decimal, language: str, policy: str) -> str:
+    """An amount of money as the market's policy wants it said.
+
+    ``yuan`` keeps the currency (5 million yuan); ``dollars`` relabels the drama's sum as dollars without
+    converting it ($5 million: stakes read at a glance, as many adaptations do); ``plain`` gives the number.
+    """
+    primary = language.split("-")[0]
+    amount = render_amount(value, language)
+    if policy == "yuan":
+        return f"{amount} {_YUAN.get(primary, 'yuan')}"
+    if policy == "dollars":
+        return _DOLLARS[primary].format(amount=amount) if primary in _DOLLARS else f"${amount}"
+    return amount
+
+
 _TARGET_NUMBER = re.compile(r"(\d[\d.,]*)\s*(million|millions|billion|billions|millón|millones|mil millones|"
                             r"milhão|milhões|bilhão|bilhões|juta|miliar|thousand|mil|ribu)?", re.IGNORECASE)
 _TARGET_SCALE = {"million": 10**6, "millions": 10**6, "millón": 10**6, "millones": 10**6, "milhão": 10**6,

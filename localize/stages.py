@@ -169,7 +169,7 @@ def _translate(call: StageCall, stage: Stage, language: str) -> None:
                               glossaries=[load_glossary(p) for p in job.glossaries], characters=job.characters,
                               memory=call.tools.memory() if "tm" in job.translation.engines_for(language) else None,
                               tm_threshold=job.translation.tm_threshold, engine=engine,
-                              cache=MtCache(call.tools.store.db))
+                              cache=MtCache(call.tools.store.db), currency=job.translation.currency_for(language))
     profile = episode_profile(job, language, probe)
     timed = cues_from_translations(sentences, [line.target for line in draft.lines], profile, cuts,
                                    probe["duration_ms"])
@@ -177,8 +177,8 @@ def _translate(call: StageCall, stage: Stage, language: str) -> None:
     violations = check_track(cues, profile, cuts, [Speech(t.speech_start_ms, t.speech_end_ms) for t in timed])
     violations += qa_violations(draft, [t.speech_start_ms for t in timed])
     violations.sort(key=lambda v: v.cue)
-    stats = {"tm": draft.leverage, "mt": {"engine": engine.identity if engine else None,
-                                          "segments": draft.engine_calls, "cached": draft.cached},
+    stats = {"tm": draft.leverage, "mt": {"engine": engine.identity if engine else None, "cached": draft.cached,
+                                          "segments": draft.engine_calls, "units": draft.engine_units},
              "llm_tokens": [a - b for a, b in zip(_llm_tokens(engine), tokens_before, strict=True)]}
     atomic_write_json(call.output("draft", stage), draft.to_json() | {"stats": stats})
     atomic_write_text(call.output("srt", stage), render_track(Track(language, tuple(cues)), "srt"))
@@ -199,6 +199,7 @@ def translate_stage(language: str, job: Job) -> Stage:
         makes={"draft": "draft.json", "srt": f"{{episode}}.{language}.srt", "qc": "qc.json"},
         settings=lambda j: {"language": language, "engines": settings.engines_for(language),
                             "tm_threshold": settings.tm_threshold, "synopsis": settings.synopsis,
+                            "currency": settings.currency_for(language),
                             "llm": asdict(settings.llm), "subtitles": asdict(j.subtitles)},
         action=lambda call, stage: _translate(call, stage, language),
     )

@@ -156,3 +156,26 @@ def test_subtitle_override_typos_are_caught(tmp_path, tone_video):
     assert "did you mean 'tiktok'" in _error(tmp_path, base + "subtitles: {profile: tiktk}\n")
     message = _error(tmp_path, base + "subtitles: {timing: {max_lines: two}}\n")
     assert "subtitles.timing.max_lines: must be a number" in message
+
+
+def test_translation_settings_per_language(tmp_path, tone_video):
+    path = tmp_path / "job.yaml"
+    path.write_text(BASE.replace("VIDEO", str(tone_video)) + "targets: [en, es-419]\ntranslation:\n"
+                    "  engines: [tm, llm]\n  currency: yuan\n"
+                    "  languages: {es-419: {engines: [tm, argos], currency: dollars}}\n", encoding="utf-8")
+    settings = load_job(path).translation
+    assert settings.engines_for("en") == ("tm", "llm") and settings.engines_for("es-419") == ("tm", "argos")
+    assert settings.currency_for("en") == "yuan" and settings.currency_for("es-419") == "dollars"
+    base = BASE.replace("VIDEO", str(tone_video))
+    assert "did you mean 'llm'" in _error(tmp_path, base + "translation: {engines: [tm, lm]}\n")
+    assert "translation.languages.xx" in _error(tmp_path, base + "translation: {languages: {xx: {engines: [tm]}}}\n")
+
+
+def test_character_addresses_must_name_characters_on_the_sheet(tmp_path, tone_video):
+    from localize.characters import load_characters
+
+    assert ("林凡", "女婿") in load_characters(REPO / "samples" / "characters.yaml")[1].addresses
+    sheet = tmp_path / "characters.yaml"
+    sheet.write_text("characters:\n  - {name: 林凡, addresses: {苏晴: 老婆}}\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="addresses '苏晴', who is not on the sheet"):
+        load_characters(sheet)

@@ -14,7 +14,7 @@ from tests.chat_server import ChatServer
 
 ITEMS = [LlmItem("1", "林凡，你这个没用的赘婿！", terms=(("赘婿", "live-in son-in-law", "not 'son-in-law who "
                                                                               "married in'"),),
-                 characters=(("林凡", "Lin Fan", "male"),)),
+                 characters=(("林凡", "Lin Fan", "male", ""),)),
          LlmItem("2", "妈，今天是您的生日。"),
          LlmItem("3", "少废话，这是五百万。", terms=(("五百万", "five million", "amount in 万"),)),
          LlmItem("4", "我真是有眼不识泰山！", terms=(("有眼不识泰山", "had no idea who I was dealing with", "idiom"),))]

@@ -39,3 +39,15 @@ def test_amount_check_finds_a_wrong_or_missing_amount():
     assert amounts_match("五千万", "Fifty thousand", "en") == [Decimal(50_000_000)]
     assert amounts_match("一个亿", "100 millones", "es-419") == []
     assert amounts_match("给你3万", "Here's 30.000", "pt-BR") == []
+
+
+@pytest.mark.parametrize("language, policy, expected", [
+    ("en", "yuan", "5 million yuan"), ("en", "dollars", "$5 million"), ("en", "plain", "5 million"),
+    ("es-419", "dollars", "5 millones de dólares"), ("pt-BR", "yuan", "5 milhões yuans"),
+    ("id", "dollars", "5 juta dolar"),
+])
+def test_money_follows_the_market_policy(language, policy, expected):
+    from localize.numbers import render_money
+
+    assert render_money(Decimal(5_000_000), language, policy) == expected
+    assert amounts_match("这是五百万", expected, language) == []  # QA accepts every policy's rendering

@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 from localize.characters import Character
 from localize.glossary import Glossary, find_terms, merge_terms, protected_names
-from localize.numbers import find_amounts, render_amount
+from localize.numbers import find_amounts, render_money
 from localize.qc import Violation
 from localize.sentences import Sentence
-from localize.translate.leverage import leverage
+from localize.translate.leverage import count_units, leverage
 from localize.translate.qa import Finding, LineTerm, check_line
 from localize.translate.tm import TMMatch, TranslationMemory
 
@@ -34,7 +34,7 @@ CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS mt_cache (
 class MtRequest:
     text: str
     terms: tuple[LineTerm, ...]
-    characters: tuple[tuple[str, str, str], ...]  # (name, rendering, gender) of characters named in the line
+    characters: tuple[tuple[str, ...], ...]  # (name, rendering, gender, addresses) of characters named in the line
     before: str = ""
     after: str = ""
 
@@ -69,32 +69,36 @@ class Draft:
     lines: list[DraftLine]
     leverage: dict[str, dict[str, int]]
     engine_calls: int  # sentences sent to a machine engine (cache misses)
+    engine_units: int  # their size in source units (characters for Chinese, words otherwise): what MT costs
     cached: int
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def line_terms(text: str, terms: list, names: tuple[str, ...], language: str) -> tuple[LineTerm, ...]:
-    """The glossary and character terms in a source line, and its amounts rendered for the language."""
+def line_terms(text: str, terms: list, names: tuple[str, ...], language: str, currency: str
+               ) -> tuple[LineTerm, ...]:
+    """The glossary and character terms in a source line, and its amounts rendered for the market."""
     found = []
     for match in find_terms(text, terms, names):
         target = match.term.target(language)
         if target is not None and target.approved:
             found.append(LineTerm(text[match.start:match.end], target.approved, target.forbidden, match.term.note))
     for amount in find_amounts(text):
-        found.append(LineTerm(amount.text, (render_amount(amount.value, language),), (),
+        found.append(LineTerm(amount.text, (render_money(amount.value, language, currency),), (),
                               "an amount in 万/亿: say it the way viewers count", checked=False))
     return tuple(found)
 
 
-def _characters_in(text: str, characters: tuple[Character, ...], language: str) -> tuple[tuple[str, str, str], ...]:
+def _characters_in(text: str, characters: tuple[Character, ...], language: str) -> tuple[tuple[str, ...], ...]:
+    """(name, rendering, gender, how they address others) of the characters a line names."""
     present = []
     for person in characters:
         if person.name in text or any(alias in text for alias in person.aliases):
             renderings = dict(person.renderings)
             rendering = renderings.get(language) or renderings.get(language.split("-")[0]) or person.name
-            present.append((person.name, rendering, person.gender))
+            addresses = "; ".join(f"calls {other} {form}" for other, form in person.addresses)
+            present.append((person.name, rendering, person.gender, addresses))
     return tuple(present)
 
 
@@ -156,11 +160,12 @@ def _tm_answer(memory: TranslationMemory, request: MtRequest, language: str,
 
 def draft_translation(sentences: list[Sentence], source_language: str, language: str, *,
                       glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
-                      tm_threshold: int, engine: MtEngine | None, cache: MtCache) -> Draft:
+                      tm_threshold: int, engine: MtEngine | None, cache: MtCache, currency: str = "yuan") -> Draft:
     terms = merge_terms(glossaries, characters, language)
     names = protected_names(characters)
     texts = [s.text for s in sentences]
-    requests = [MtRequest(text, line_terms(text, terms, names, language), _characters_in(text, characters, language),
+    requests = [MtRequest(text, line_terms(text, terms, names, language, currency),
+                          _characters_in(text, characters, language),
                           texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
                 for i, text in enumerate(texts)]
     results: dict[int, tuple[str, str, tuple[str, ...]]] = {}
@@ -173,7 +178,7 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
         leverage_pairs += pairs
         if answer is not None:
             results[index] = (*answer, ())
-    calls = cached = 0
+    calls = cached = units = 0
     if engine is not None:
         missing: dict[int, str] = {}
         for index, request in enumerate(requests):
@@ -189,6 +194,7 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
         if missing:
             answers = engine.translate([requests[i] for i in missing])
             calls = len(missing)
+            units = sum(count_units(requests[i].text, source_language) for i in missing)
             for (index, key), answer in zip(missing.items(), answers, strict=True):
                 cache.put(key, engine, answer)
                 results[index] = (answer.text, engine.identity.split(":")[0], answer.lost_terms)
@@ -197,7 +203,7 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
         target, origin, lost = results.get(index, (sentence.text, "untranslated", ()))
         findings = check_line(sentence.text, target, language, list(request.terms), lost)
         lines.append(DraftLine(sentence.text, target, origin, sentence.start_ms, sentence.end_ms, findings))
-    return Draft(language, lines, leverage(leverage_pairs, source_language), calls, cached)
+    return Draft(language, lines, leverage(leverage_pairs, source_language), calls, units, cached)
 
 
 def qa_violations(draft: Draft, cue_speech_starts: list[int]) -> list[Violation]:

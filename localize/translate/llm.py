@@ -40,7 +40,7 @@ class LlmItem:
     id: str
     text: str
     terms: tuple[tuple[str, str, str], ...] = ()  # (source term, approved rendering, translator note) in this line
-    characters: tuple[tuple[str, str, str], ...] = ()  # (name, rendering, gender) of characters named in this line
+    characters: tuple[tuple[str, ...], ...] = ()  # (name, rendering, gender, how they address others) named here
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,8 @@ class LlmEngine:
             "target_language": target,
             "synopsis": synopsis,
             "glossary": [{"source": s, "use": a, "note": n} for s, a, n in terms],
-            "characters": [{"name": n, "render_as": r, "gender": g} for n, r, g in characters],
+            "characters": [{"name": n, "render_as": r, "gender": g, **({"addresses": a} if a else {})}
+                           for n, r, g, a in characters],
             "items": [{"id": item.id, "text": item.text,
                        **({"before": context[item.id][0], "after": context[item.id][1]} if item.id in context else {})}
                       for item in items],
