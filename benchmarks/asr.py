@@ -65,10 +65,11 @@ def stamp(seconds):
     return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
 
 model_dir, out_dir, *inputs = sys.argv[1:]
-model = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
+model = WhisperModel(model_dir, device="cpu", compute_type="int8",
+                     cpu_threads=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 for path in inputs:
     segments, _ = model.transcribe(path, language="zh", beam_size=5, vad_filter=True, word_timestamps=True,
-                                   condition_on_previous_text=False)
+                                   condition_on_previous_text=False, temperature=0.0)
     blocks = [f"{i}\\n{stamp(s.start)} --> {stamp(s.end)}\\n{s.text.strip()}\\n"
               for i, s in enumerate(segments, 1)]
     target = Path(out_dir) / (Path(path).stem + ".srt")
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "settings": {"model": MODEL, "model_dir": model_dir, "device": "cpu", "compute_type": "int8",
                      "cpu_threads": os.cpu_count(), "language": LANGUAGE, "beam_size": 5, "vad_filter": True,
-                     "word_timestamps": True, "condition_on_previous_text": False,
+                     "word_timestamps": True, "condition_on_previous_text": False, "temperature": 0.0,
                      "rounds": args.rounds, "warmup_rounds": args.warmup, "order": "localize then bare each round"},
         "inputs": [asdict(i) for i in described],
         "audio_seconds": round(audio_seconds, 3),

@@ -48,7 +48,8 @@ def _has_loop(text: str) -> bool:
 
 
 def test_reversed_speech_without_vad_leaves_no_hallucinated_loop(tmp_path, ffmpeg):
-    """Played backwards, speech makes bare Whisper loop ("我认识你" ×32 here); the guard removes it."""
+    """Played backwards, speech makes bare Whisper loop (one syllable 75 times over 19 s here); the guard
+    removes it."""
     babble = tmp_path / "babble.wav"
     subprocess.run([ffmpeg, "-v", "error", "-i", str(SAMPLE_VIDEO), "-t", "20", "-af", "areverse", "-ar", "16000",
                     "-ac", "1", str(babble)], check=True)

@@ -1,0 +1,97 @@
+"""Delivery profiles: what each platform receives (container, codecs, subtitle mode, naming, metadata),
+loaded from ``data/delivery_profiles.yaml`` into frozen values so packaging and package QC read one truth.
+
+The YAML is read strictly (unknown keys fail with a "did you mean") because a typo in a delivery spec
+would otherwise ship a wrong package silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from localize import profiles
+from localize.errors import BadInput
+from localize.schema import Section, choice, text
+
+DATA_FILE = Path("localize/data/delivery_profiles.yaml")
+SUBTITLE_MODES = ("mov_text", "burned", "sidecar")
+SIDECAR_FORMATS = ("srt", "vtt", "ttml")
+_KEYS = ("container", "video", "audio", "frame", "subtitles", "sidecars", "subtitle_profile", "loudness",
+         "naming", "metadata")
+
+
+@dataclass(frozen=True)
+class DeliveryProfile:
+    name: str
+    container: str
+    video_codec: str
+    video_profile: str
+    audio_codec: str
+    sample_rate: int
+    frame: tuple[int, int] | None  # (width, height) the platform requires; None keeps the source's
+    subtitles: str  # mov_text, burned or sidecar
+    sidecars: tuple[str, ...]
+    subtitle_profile: str  # a screen of data/subtitle_profiles.yaml
+    target_lufs: float
+    true_peak_dbtp: float
+    naming: str
+    metadata: tuple[tuple[str, str], ...]  # (MP4 tag, template), in the order written
+
+    def stem(self, series: str, episode: int, lang: str) -> str:
+        return self.naming.format(series=series, episode=episode, lang=lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[str, Any]:
+    raw = resources.files("localize.data").joinpath("delivery_profiles.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(raw)["profiles"]
+
+
+def profile_names() -> tuple[str, ...]:
+    return tuple(_shipped())
+
+
+def load_delivery_profile(name: str) -> DeliveryProfile:
+    """The shipped profile ``name``; an unknown name is bad input with the closest one suggested."""
+    table = _shipped()
+    if name not in table:
+        close = difflib.get_close_matches(name, list(table), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise BadInput(f"unknown delivery profile '{name}': {hint}profiles are {', '.join(table)}")
+    return _parse(name, table[name])
+
+
+def _parse(name: str, data: Any) -> DeliveryProfile:
+    entry = Section(DATA_FILE, f"profiles.{name}", data, _KEYS)
+    video = Section(DATA_FILE, f"profiles.{name}.video", entry.get("video", dict), ("codec", "profile"))
+    audio = Section(DATA_FILE, f"profiles.{name}.audio", entry.get("audio", dict), ("codec", "sample_rate"))
+    loudness = Section(DATA_FILE, f"profiles.{name}.loudness", entry.get("loudness", dict),
+                       ("target_lufs", "true_peak_dbtp"))
+    frame = entry.get("frame", lambda v: (int(v[0]), int(v[1])), None)
+    sidecars = tuple(choice(SIDECAR_FORMATS)(f) for f in entry.get("sidecars", list, []))
+    subtitle_profile = entry.get("subtitle_profile", text)
+    profiles.screen(subtitle_profile)  # fails early, naming the known screens
+    metadata = entry.get("metadata", dict, {})
+    return DeliveryProfile(
+        name=name,
+        container=entry.get("container", choice(("mp4",))),
+        video_codec=video.get("codec", text),
+        video_profile=video.get("profile", text),
+        audio_codec=audio.get("codec", text),
+        sample_rate=audio.get("sample_rate", int),
+        frame=frame,
+        subtitles=entry.get("subtitles", choice(SUBTITLE_MODES)),
+        sidecars=sidecars,
+        subtitle_profile=subtitle_profile,
+        target_lufs=loudness.get("target_lufs", float),
+        true_peak_dbtp=loudness.get("true_peak_dbtp", float),
+        naming=entry.get("naming", text),
+        metadata=tuple((str(tag), text(template)) for tag, template in metadata.items()),
+    )

@@ -1,0 +1,210 @@
+"""Release packages: the episode with its subtitles muxed (soft ``mov_text``) or beside it (sidecars), and a
+manifest.json with every file's checksum, size, duration and streams.
+
+Video and audio are stream-copied, never re-encoded, and every ffmpeg output is bit-exact, so the same
+inputs give byte-identical files and a manifest that differs only in ``created``. The package is built in
+a temp folder next to the output, checked by package QC, then renamed into place: a failure at any
+point leaves no partial package behind.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from localize import __version__, media
+from localize.delivery import DeliveryProfile
+from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
+from localize.formats import read_track, render_track
+from localize.languages import normalize_tag
+from localize.model import Track
+from localize.package_qc import MANIFEST, check_package, describe_streams, iso639_2
+from localize.profiles import load_profile, screen
+from localize.qc import check_track, report
+from localize.store import atomic_write_text, sha256_file
+
+NAMES = {"en": "English", "zh": "Chinese", "yue": "Cantonese", "es": "Spanish", "pt": "Portuguese",
+         "id": "Indonesian", "th": "Thai", "vi": "Vietnamese", "ar": "Arabic", "ko": "Korean", "ja": "Japanese"}
+_BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+
+
+class PackageQCFailed(LocalizeError):
+    """Subtitles or the built package failed QC (exit 1): nothing was delivered."""
+
+    exit_code = EXIT_QC_FAILED
+
+
+@dataclass(frozen=True)
+class Release:
+    """Who and what a package is for: fills the naming pattern and the profile's metadata templates."""
+
+    series_title: str
+    episode: int = 1
+    producer: str | None = None
+    licence: str | None = None  # NRTA licence or filing number
+
+    @property
+    def series_slug(self) -> str:
+        return re.sub(r"[^\w-]+", "-", self.series_title).strip("-") or "series"
+
+    def metadata(self, profile: DeliveryProfile) -> list[tuple[str, str]]:
+        values = {"series_title": self.series_title, "episode": self.episode, "producer": self.producer,
+                  "licence": self.licence}
+        missing = {key for key, value in values.items() if value is None}
+        return [(tag, template.format(**values)) for tag, template in profile.metadata
+                if not any(f"{{{key}" in template for key in missing)]
+
+
+def parse_subs(specs: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """``LANG=FILE`` pairs from the command line, in order (the first becomes the default track)."""
+    pairs: list[tuple[str, Path]] = []
+    for spec in specs:
+        lang, _, file = spec.partition("=")
+        if not file.strip():
+            raise BadInput(f"--subs {spec}: no subtitle file for '{lang}'; give it as --subs {lang or 'en'}=FILE")
+        tag = normalize_tag(lang.strip())
+        if tag in {known for known, _ in pairs}:
+            raise BadInput(f"--subs: language '{tag}' given twice; give one subtitle file per language")
+        pairs.append((tag, Path(file.strip())))
+    if not pairs:
+        raise BadInput("no subtitles given; add --subs LANG=FILE for each target language")
+    return pairs
+
+
+def ffmpeg_version(ffmpeg: str) -> str:
+    done = subprocess.run([ffmpeg, "-version"], check=False, capture_output=True, text=True)
+    return done.stdout.splitlines()[0] if done.stdout else "unknown"
+
+
+def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryProfile, out: Path,
+                  release: Release, audio_language: str = "zh", ffmpeg: str | None = None) -> dict[str, Any]:
+    """Build the package for ``profile`` into ``out`` (replacing it) and return its manifest."""
+    if profile.subtitles == "burned":
+        raise BadInput(f"profile '{profile.name}' burns subtitles in; burn-in arrives in a later version")
+    ffmpeg = media.find_ffmpeg(ffmpeg)
+    info = media.probe(video)
+    media.require_audio(info)
+    _require_stream_copy(info, profile)
+    fps = Fraction(info.fps) if info.fps else None
+    tracks, qc_reports = [], {}
+    for lang, file in subs:
+        track = read_track(file, lang)
+        rules = load_profile(profile.subtitle_profile, lang, fps)
+        violations = check_track(list(track.cues), rules)
+        qc_reports[lang] = report(list(track.cues), violations, rules)
+        if violations:
+            rules_hit = sorted({v.rule for v in violations})
+            raise PackageQCFailed(f"subtitle QC failed for {lang} ({file}): {len(violations)} violations "
+                                  f"({', '.join(rules_hit)}); run: localize qc subs {file} --profile "
+                                  f"{profile.subtitle_profile} --lang {lang} --video {video}")
+        tracks.append(track)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports)
+        failures = check_package(temp, profile)
+        if failures:
+            first = failures[0]
+            raise PackageQCFailed(f"the built package failed QC ({len(failures)} failures, first: {first.file} "
+                                  f"{first.check}: {first.measured}, expected {first.expected}); nothing delivered")
+        _swap_into_place(temp, out)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return manifest
+
+
+def _require_stream_copy(info: media.Probe, profile: DeliveryProfile) -> None:
+    """Stream copy can only deliver what the source already is; re-encoding is a later increment."""
+    for kind, codec in (("video", profile.video_codec), ("audio", profile.audio_codec)):
+        got = next(s.codec for s in info.streams if s.type == kind)
+        if got != codec:
+            raise BadInput(f"{info.path}: {kind} is {got} but '{profile.name}' needs {codec}; "
+                           "re-encoding arrives in a later version, so convert the source first")
+
+
+def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
+              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict]) -> dict[str, Any]:
+    first = tracks[0].language
+    mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
+    soft = tracks if profile.subtitles == "mov_text" else []
+    _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder)
+    sidecars = []
+    for track in tracks if profile.subtitles == "sidecar" else []:
+        for fmt in profile.sidecars:
+            path = folder / f"{profile.stem(release.series_slug, release.episode, track.language)}.{fmt}"
+            atomic_write_text(path, render_track(track, fmt, screen(profile.subtitle_profile)))
+            sidecars.append((path, track))
+    files = [_media_entry(mp4)] + [_sidecar_entry(path, track) for path, track in sidecars]
+    manifest = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "profile": profile.name,
+        "series": release.series_slug, "episode": release.episode,
+        "languages": [track.language for track in tracks],
+        "metadata": dict(release.metadata(profile)),
+        "files": files,
+        "subtitle_qc": qc_reports,
+        "tools": {"ffmpeg": ffmpeg_version(ffmpeg), "localize": __version__,
+                  "python": platform.python_version()},
+    }
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    return manifest
+
+
+def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
+         audio_language: str, ffmpeg: str, folder: Path) -> None:
+    """Stream-copy picture and sound, add one tagged mov_text track per language, first one default."""
+    inputs, maps, tags = ["-i", str(video)], ["-map", "0:v:0", "-map", "0:a:0"], []
+    for number, track in enumerate(tracks):
+        srt = folder / f".input.{number}.srt"  # validated cues rendered once, whatever format came in
+        srt.write_text(render_track(track, "srt"), encoding="utf-8")
+        primary = track.language.split("-")[0]
+        inputs += ["-i", str(srt)]
+        maps += ["-map", f"{number + 1}:0"]
+        tags += [f"-metadata:s:s:{number}", f"language={iso639_2(track.language)}",
+                 f"-metadata:s:s:{number}", f"title={NAMES.get(primary, track.language)}",
+                 f"-disposition:s:{number}", "default" if number == 0 else "0"]
+    metadata = []
+    for tag, value in release.metadata(profile):
+        metadata += ["-metadata", f"{tag}={value}"]
+    command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps,
+               "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-map_metadata", "-1", "-map_chapters", "-1",
+               *metadata, "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags,
+               "-movflags", "+faststart", *_BITEXACT, str(target)]
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    for srt in folder.glob(".input.*.srt"):
+        srt.unlink()
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise BadInput(f"ffmpeg could not package {video}: {reason}")
+
+
+def _media_entry(path: Path) -> dict[str, Any]:
+    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size,
+            "duration_ms": media.probe(path).duration_ms, "streams": describe_streams(path)}
+
+
+def _sidecar_entry(path: Path, track: Track) -> dict[str, Any]:
+    return {"name": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size,
+            "duration_ms": max(cue.end_ms for cue in track.cues),
+            "streams": [{"type": "subtitle", "codec": path.suffix[1:], "language": track.language}]}
+
+
+def _swap_into_place(temp: Path, out: Path) -> None:
+    """Rename the finished package over ``out``; an older package there is moved aside, then removed."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    temp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,171 @@
+"""Package QC: does a delivered folder match its profile and its manifest?
+
+Checks what a platform's ingest (or a distributor's QC vendor) would reject: missing or untagged streams,
+wrong codecs or frame size, picture and sound that drift apart, names off the pattern, files changed
+after packaging. Every failure names the file, the check, what was measured and what was expected.
+Loudness joins these checks when normalisation arrives.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+
+from localize.delivery import DeliveryProfile
+from localize.errors import BadInput
+from localize.store import sha256_file
+
+MANIFEST = "manifest.json"
+# ISO 639-2/B codes, what ffmpeg's MP4 muxer and most players expect in a track's language field.
+ISO639_2 = {"en": "eng", "zh": "chi", "yue": "chi", "cmn": "chi", "es": "spa", "pt": "por", "id": "ind",
+            "th": "tha", "vi": "vie", "ar": "ara", "ko": "kor", "ja": "jpn", "fr": "fre", "de": "ger",
+            "ru": "rus", "ms": "may", "fil": "fil", "tl": "tgl", "hi": "hin", "tr": "tur", "it": "ita"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    check: str
+    measured: str
+    expected: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def iso639_2(tag: str) -> str:
+    primary = tag.split("-")[0]
+    if primary not in ISO639_2:
+        raise BadInput(f"no MP4 language code known for '{tag}'; languages are {', '.join(sorted(ISO639_2))}")
+    return ISO639_2[primary]
+
+
+def describe_streams(path: Path) -> list[dict[str, Any]]:
+    """Each stream's codec, size, rate, language, default flag, start and duration: what QC compares."""
+    found = []
+    with av.open(str(path)) as container:
+        for stream in container.streams:
+            base = stream.time_base or Fraction(1, 1000)
+            entry: dict[str, Any] = {
+                "index": stream.index, "type": stream.type, "codec": stream.codec_context.name,
+                "language": (stream.metadata or {}).get("language"),
+                "default": bool(int(stream.disposition) & 1),
+                "start_ms": round(float((stream.start_time or 0) * base) * 1000, 3),
+                "duration_ms": round(float((stream.duration or 0) * base) * 1000, 3),
+            }
+            if stream.type == "video":
+                rate = stream.average_rate or stream.base_rate
+                entry |= {"width": stream.codec_context.width, "height": stream.codec_context.height,
+                          "fps": str(Fraction(rate)) if rate else None, "profile": stream.codec_context.profile}
+            elif stream.type == "audio":
+                entry |= {"sample_rate": stream.codec_context.sample_rate, "profile": stream.codec_context.profile}
+            found.append(entry)
+    return found
+
+
+def check_package(folder: Path, profile: DeliveryProfile) -> list[Failure]:
+    """Every way ``folder`` falls short of ``profile`` and of its own manifest; empty when it is clean."""
+    if not folder.is_dir():
+        raise BadInput(f"package folder not found: {folder}")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [Failure(MANIFEST, "manifest", "missing", "present")]
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [Failure(MANIFEST, "manifest", f"unreadable ({exc})", "valid JSON")]
+    failures = _check_profile_name(manifest, profile) + _check_files(folder, manifest) + _check_names(manifest, profile)
+    for lang, qc in manifest.get("subtitle_qc", {}).items():
+        if not qc.get("passed"):
+            failures.append(Failure(MANIFEST, f"subtitle_qc {lang}", f"{len(qc.get('violations', []))} violations",
+                                    "none"))
+    for entry in manifest.get("files", []):
+        path = folder / entry["name"]
+        if path.suffix == ".mp4" and path.is_file():
+            failures += _check_media(path, manifest.get("languages", []), profile)
+    return failures
+
+
+def _check_profile_name(manifest: dict, profile: DeliveryProfile) -> list[Failure]:
+    if manifest.get("profile") == profile.name:
+        return []
+    return [Failure(MANIFEST, "profile", str(manifest.get("profile")), profile.name)]
+
+
+def _check_files(folder: Path, manifest: dict) -> list[Failure]:
+    """Checksums and sizes as packaged; nothing missing, nothing added."""
+    failures = []
+    listed = {entry["name"] for entry in manifest.get("files", [])}
+    for entry in manifest.get("files", []):
+        path = folder / entry["name"]
+        if not path.is_file():
+            failures.append(Failure(entry["name"], "present", "missing", "listed in manifest.json"))
+            continue
+        if path.stat().st_size != entry["bytes"]:
+            failures.append(Failure(entry["name"], "bytes", str(path.stat().st_size), str(entry["bytes"])))
+        digest = sha256_file(path)
+        if digest != entry["sha256"]:
+            failures.append(Failure(entry["name"], "sha256", digest, entry["sha256"]))
+    for path in sorted(folder.iterdir()):
+        if path.name != MANIFEST and path.name not in listed:
+            failures.append(Failure(path.name, "listed", "not in manifest.json", "every file listed"))
+    return failures
+
+
+def _check_names(manifest: dict, profile: DeliveryProfile) -> list[Failure]:
+    """File names as the profile's pattern makes them from the manifest's series, episode and languages."""
+    languages = manifest.get("languages") or ["?"]
+    series, episode = str(manifest.get("series", "")), int(manifest.get("episode", 0))
+    expected = {f"{profile.stem(series, episode, languages[0])}.{profile.container}"}
+    if profile.subtitles == "sidecar":
+        expected |= {f"{profile.stem(series, episode, lang)}.{fmt}" for lang in languages for fmt in profile.sidecars}
+    actual = {entry["name"] for entry in manifest.get("files", [])}
+    off_pattern = [Failure(name, "name", name, f"one of {', '.join(sorted(expected))} ({profile.naming})")
+                   for name in sorted(actual - expected)]
+    return off_pattern + [Failure(name, "present", "missing", f"named by {profile.naming}")
+                          for name in sorted(expected - actual)]
+
+
+def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> list[Failure]:
+    """Streams present, tagged and coded per profile; picture and sound aligned within one frame."""
+    name, failures = path.name, []
+    try:
+        streams = describe_streams(path)
+    except av.error.FFmpegError as exc:
+        return [Failure(name, "readable", f"ffmpeg cannot read it ({exc.strerror or type(exc).__name__})",
+                        "a playable MP4")]
+    video = next((s for s in streams if s["type"] == "video"), None)
+    audio = next((s for s in streams if s["type"] == "audio"), None)
+    if video is None or audio is None:
+        return [Failure(name, "streams", ", ".join(s["type"] for s in streams), "one video and one audio stream")]
+    failures += _expect(name, "video codec", video["codec"], profile.video_codec)
+    failures += _expect(name, "video profile", video["profile"], profile.video_profile)
+    failures += _expect(name, "audio codec", audio["codec"], profile.audio_codec)
+    failures += _expect(name, "audio sample rate", audio["sample_rate"], profile.sample_rate)
+    if not audio["language"] or audio["language"] == "und":
+        failures.append(Failure(name, "audio language", str(audio["language"]), "an ISO 639-2 tag"))
+    if profile.frame:
+        failures += _expect(name, "frame size", f"{video['width']}x{video['height']}",
+                            f"{profile.frame[0]}x{profile.frame[1]}")
+    frame_ms = 1000 / float(Fraction(video["fps"])) if video["fps"] else 40.0
+    for check, key in (("duration", "duration_ms"), ("start", "start_ms")):
+        gap = abs(video[key] - audio[key])
+        if gap > frame_ms:
+            failures.append(Failure(name, f"audio/video {check}", f"{gap:.1f} ms apart",
+                                    f"≤ {frame_ms:.1f} ms (one frame)"))
+    subtitles = [s for s in streams if s["type"] == "subtitle"]
+    wanted = languages if profile.subtitles == "mov_text" else []
+    failures += _expect(name, "subtitle tracks", len(subtitles), len(wanted))
+    for number, (stream, lang) in enumerate(zip(subtitles, wanted, strict=False)):
+        failures += _expect(name, f"subtitle {number} codec", stream["codec"], "mov_text")
+        failures += _expect(name, f"subtitle {number} language", stream["language"], iso639_2(lang))
+        failures += _expect(name, f"subtitle {number} default", stream["default"], number == 0)
+    return failures
+
+
+def _expect(file: str, check: str, measured: Any, expected: Any) -> list[Failure]:
+    return [] if measured == expected else [Failure(file, check, str(measured), str(expected))]
