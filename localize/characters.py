@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localize.languages import normalize_tag
-from localize.schema import Section, load_yaml, text
+from localize.schema import Section, load_yaml, tagged_items, text
 
 GENDERS = ("female", "male", "unknown")
 
@@ -45,7 +44,8 @@ def _character(file: Path, index: int, raw: Any) -> Character:
         gender=gender,
         role=section.get("role", text, ""),
         aliases=tuple(text(a) for a in (aliases if isinstance(aliases, list) else [aliases])),
-        renderings=tuple(sorted((normalize_tag(str(k)), text(v)) for k, v in renderings.items())),
+        renderings=tuple(sorted((tag, text(v)) for tag, _, v in tagged_items(file, f"characters[{index}].renderings",
+                                                                               renderings))),
         addresses=tuple(sorted((text(k), text(v)) for k, v in addresses.items())),
     )
 

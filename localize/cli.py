@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localize import __version__, media
+from localize.delivery import load_delivery_profile
 from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_QC_FAILED, LocalizeError
 from localize.fix import fix_cues
 from localize.formats import output_format, read_track, render_track
@@ -25,6 +26,8 @@ from localize.job import Job, load_job, select_episodes
 from localize.languages import normalize_tag
 from localize.model import Track
 from localize.models import list_models
+from localize.package import Release, build_package, parse_subs
+from localize.package_qc import check_package
 from localize.pipeline import check_force, job_status, preflight, run_job
 from localize.profiles import load_profile
 from localize.progress import make_reporter
@@ -236,6 +239,56 @@ def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool
     _print_violations(violations, as_json, report(list(track.cues), violations, rules))
     if violations:
         sys.exit(EXIT_QC_FAILED)
+
+
+@qc.command("package")
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--profile", required=True, help="Delivery profile the package was made for.")
+@click.option("--json", "as_json", is_flag=True)
+def qc_package(folder: str, profile: str, as_json: bool) -> None:
+    """Check a release package against its profile and manifest.json: every failure with file, check, value.
+
+    Example: localize qc package release/youtube-shorts --profile youtube-shorts
+    """
+    failures = check_package(Path(folder), load_delivery_profile(profile))
+    if as_json:
+        click.echo(json.dumps({"profile": profile, "passed": not failures,
+                               "failures": [f.to_json() for f in failures]}, ensure_ascii=False, indent=2))
+    elif failures:
+        table = Table(title=f"{len(failures)} package QC failures ({profile})")
+        for column in ("file", "check", "measured", "expected"):
+            table.add_column(column)
+        for f in failures:
+            table.add_row(f.file, f.check, f.measured, f.expected)
+        Console().print(table)
+    else:
+        click.echo(f"package QC passed: {folder} ({profile})")
+    if failures:
+        sys.exit(EXIT_QC_FAILED)
+
+
+@main.command("package")
+@click.argument("video", type=click.Path(dir_okay=False))
+@click.option("--subs", "subs_specs", metavar="LANG=FILE", multiple=True,
+              help="Subtitles per language; the first becomes the default track.")
+@click.option("--profile", required=True, help="Delivery profile: youtube-shorts, tiktok, reels, streaming.")
+@click.option("-o", "--output", required=True, metavar="DIR", help="The package folder (replaced if it exists).")
+@click.option("--series-title", help="Series title for names and metadata (default: the video's file name).")
+@click.option("--episode", default=1, show_default=True, type=click.IntRange(1, 9999))
+@click.option("--producer", help="First producer, written as the copyright tag.")
+@click.option("--licence", help="NRTA licence or filing number, written as the comment tag.")
+@click.option("--audio-lang", default="zh", show_default=True, help="Language of the audio track (BCP-47).")
+def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, series_title: str | None,
+            episode: int, producer: str | None, licence: str | None, audio_lang: str) -> None:
+    """Package an episode for a platform: subtitles muxed or beside it, manifest.json, package QC.
+
+    Example: localize package ep01.mp4 --subs en=ep01.en.srt --subs zh=ep01.zh.srt --profile youtube-shorts -o out
+    """
+    chosen = load_delivery_profile(profile)
+    release = Release(series_title or Path(video).stem, episode, producer, licence)
+    manifest = build_package(Path(video), parse_subs(subs_specs), chosen, Path(output), release,
+                             normalize_tag(audio_lang))
+    click.echo(f"ok: {output}: {', '.join(f['name'] for f in manifest['files'])} ({profile})")
 
 
 @main.group()

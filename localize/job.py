@@ -18,7 +18,18 @@ from localize.errors import BadInput
 from localize.languages import normalize_tag
 from localize.numbers import CURRENCY_POLICIES
 from localize.profiles import shipped_profiles, with_overrides
-from localize.schema import Section, as_list, boolean, choice, existing_file, int_between, kind_of, load_yaml, text
+from localize.schema import (
+    Section,
+    as_list,
+    boolean,
+    choice,
+    existing_file,
+    int_between,
+    kind_of,
+    load_yaml,
+    tagged_items,
+    text,
+)
 
 DELIVERY_PROFILES = ("youtube-shorts", "tiktok", "reels", "vertical-app", "streaming")
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16",
@@ -243,12 +254,7 @@ def _read_translation(file: Path, raw: Any) -> TranslationSettings:
     if not isinstance(languages, dict):
         raise section.error("must map target languages to {engines: [...]}", "languages")
     per_language, currencies = [], []
-    for tag, entry in languages.items():
-        where = f"translation.languages.{tag}"
-        try:
-            language = normalize_tag(str(tag))
-        except BadInput as exc:
-            raise BadInput(f"{file}: {where}: {exc}") from None
+    for language, where, entry in tagged_items(file, "translation.languages", languages):
         entry_section = Section(file, where, entry, ("engines", "currency"))
         per_language.append((language, entry_section.get("engines", _engine_list, section.get("engines", _engine_list,
                                                                                                 TranslationSettings.engines))))

@@ -116,6 +116,7 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
             first = failures[0]
             raise PackageQCFailed(f"the built package failed QC ({len(failures)} failures, first: {first.file} "
                                   f"{first.check}: {first.measured}, expected {first.expected}); nothing delivered")
+        temp.chmod(0o755)  # mkdtemp's 0700 would hide the delivery from whoever uploads it
         _swap_into_place(temp, out)
     finally:
         shutil.rmtree(temp, ignore_errors=True)

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from localize.errors import BadInput
+from localize.languages import normalize_tag
 
 MISSING = object()
 
@@ -110,3 +111,13 @@ def existing_file(base: Path) -> Callable[[Any], Path]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def tagged_items(file: Path, where: str, mapping: dict[Any, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(canonical language tag, key path, value) for a mapping keyed by language tags; a bad tag names its key."""
+    for key, value in mapping.items():
+        place = f"{where}.{key}"
+        try:
+            yield normalize_tag(str(key)), place, value
+        except BadInput as exc:
+            raise BadInput(f"{file}: {place}: {exc}") from None

@@ -16,7 +16,7 @@ import yaml
 
 from localize.errors import BadInput
 from localize.languages import normalize_tag
-from localize.schema import Section, choice, kind_of, load_yaml, text
+from localize.schema import Section, choice, kind_of, load_yaml, tagged_items, text
 
 KINDS = ("person_name", "address", "archetype", "plot", "idiom", "slang", "brand", "place", "food", "festival",
          "number", "dnt")
@@ -107,12 +107,7 @@ def _term(file: Path, where: str, raw: Any, default_scope: str) -> Term:
     if not isinstance(raw_targets, dict):
         raise section.error("must map locales to renderings, e.g. {en: {approved: [CEO]}}", "targets")
     targets: dict[str, Target] = {}
-    for key, value in raw_targets.items():
-        place = f"{where}.targets.{key}"
-        try:
-            locale = normalize_tag(str(key))
-        except BadInput as exc:
-            raise BadInput(f"{file}: {place}: {exc}") from None
+    for locale, place, value in tagged_items(file, f"{where}.targets", raw_targets):
         if locale in targets:
             raise BadInput(f"{file}: {place}: {locale} is listed twice; merge the two")
         targets[locale] = _target(file, place, value)
