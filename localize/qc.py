@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from localize.model import Cue
 from localize.profiles import SubtitleProfile
-from localize.textwidth import line_pixels, reading_length
+from localize.textwidth import derived_chars_per_line, line_pixels, reading_length
 from localize.timing import to_frame
 
 RULES = {
@@ -155,5 +155,6 @@ def report(cues: list[Cue], violations: list[Violation], profile: SubtitleProfil
     """The QC report as stored beside a track and printed by ``--json``."""
     failing = {v.cue for v in violations}
     return {"profile": profile.name, "language": profile.language.language, "fps": str(profile.fps),
+            "chars_per_line": derived_chars_per_line(profile),
             "cues": len(cues), "cues_passing": len(cues) - len(failing), "passed": not violations,
             "violations": [v.to_json() for v in violations]}
