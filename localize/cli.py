@@ -5,6 +5,7 @@ Exit codes: 0 ok · 1 QC failed · 2 bad input or usage · 3 model/engine unavai
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import sys
@@ -17,7 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from localize import __version__, media
-from localize.delivery import load_delivery_profile
+from localize.costs import launches as launch_records
+from localize.costs import ledger
+from localize.costs.money import cents, parse_amount, parse_currency
+from localize.costs.policies import claim, load_policy
+from localize.delivery import load_delivery_profile, parse_band
 from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_QC_FAILED, LocalizeError
 from localize.fix import fix_cues
 from localize.formats import output_format, read_track, render_track
@@ -33,7 +38,7 @@ from localize.profiles import load_profile
 from localize.progress import make_reporter
 from localize.qc import check_track, report
 from localize.shots import detect_shots
-from localize.store import atomic_write_bytes, atomic_write_text, check_work_dir
+from localize.store import WorkStore, atomic_write_bytes, atomic_write_text, check_work_dir
 from localize.transcribe import transcribe_files
 from localize.translate.align import pair_by_time
 from localize.translate.argos import install_package, install_pair
@@ -271,15 +276,18 @@ def qc_package(folder: str, profile: str, as_json: bool) -> None:
 @click.argument("video", type=click.Path(dir_okay=False))
 @click.option("--subs", "subs_specs", metavar="LANG=FILE", multiple=True,
               help="Subtitles per language; the first becomes the default track.")
-@click.option("--profile", required=True, help="Delivery profile: youtube-shorts, tiktok, reels, streaming.")
+@click.option("--profile", required=True,
+              help="Delivery profile: youtube-shorts, tiktok, reels, vertical-app (burned in), streaming.")
 @click.option("-o", "--output", required=True, metavar="DIR", help="The package folder (replaced if it exists).")
 @click.option("--series-title", help="Series title for names and metadata (default: the video's file name).")
 @click.option("--episode", default=1, show_default=True, type=click.IntRange(1, 9999))
 @click.option("--producer", help="First producer, written as the copyright tag.")
 @click.option("--licence", help="NRTA licence or filing number, written as the comment tag.")
 @click.option("--audio-lang", default="zh", show_default=True, help="Language of the audio track (BCP-47).")
+@click.option("--mask-band", metavar="TOP:BOTTOM",
+              help="Rows of the original burned-in subtitles to hide when burning in (default: the profile's).")
 def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, series_title: str | None,
-            episode: int, producer: str | None, licence: str | None, audio_lang: str) -> None:
+            episode: int, producer: str | None, licence: str | None, audio_lang: str, mask_band: str | None) -> None:
     """Package an episode for a platform: subtitles muxed or beside it, manifest.json, package QC.
 
     Example: localize package ep01.mp4 --subs en=ep01.en.srt --subs zh=ep01.zh.srt --profile youtube-shorts -o out
@@ -287,7 +295,7 @@ def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, 
     chosen = load_delivery_profile(profile)
     release = Release(series_title or Path(video).stem, episode, producer, licence)
     manifest = build_package(Path(video), parse_subs(subs_specs), chosen, Path(output), release,
-                             normalize_tag(audio_lang))
+                             normalize_tag(audio_lang), mask_band=parse_band(mask_band) if mask_band else None)
     click.echo(f"ok: {output}: {', '.join(f['name'] for f in manifest['files'])} ({profile})")
 
 
@@ -474,3 +482,124 @@ def tm_from_subtitles(source: str, target: str, source_lang: str, target_lang: s
                         f"subtitles:{Path(target).name}")
     atomic_write_bytes(Path(output), tmx_bytes(memory.units(target_tag)))
     click.echo(f"wrote {output}: {len(pairs)} units")
+
+
+@main.group()
+def costs() -> None:
+    """The cost ledger (hash-chained, in the work store) and subsidy claims."""
+
+
+def _day_option(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise LocalizeError(f"--date: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+@costs.command("add")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--item", required=True, help="What was paid for, e.g. 配音演员, translation, subtitling.")
+@click.option("--amount", required=True, help="The total, e.g. 1200 or 99.50 (rounded half-up to cents).")
+@click.option("--currency", required=True, help="ISO 4217 code; not CNY needs a dated rate under costs.rates.")
+@click.option("--episode", default="", help="Episode id or number the cost belongs to.")
+@click.option("--lang", default="", metavar="TAG", help="Target language the cost belongs to.")
+@click.option("--stage", default="", help="Pipeline stage the cost belongs to, if any.")
+@click.option("--quantity", default=None, help="How many units, e.g. 35.")
+@click.option("--unit", default="", help="The unit, e.g. minutes or words.")
+@click.option("--invoice", type=click.Path(dir_okay=False), help="Invoice file, copied into the work store by hash.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="When the cost was incurred (picks the rate; default today).")
+@click.option("--note", default="")
+def costs_add(job_file: str, work: str | None, item: str, amount: str, currency: str, episode: str, lang: str,
+              stage: str, quantity: str | None, unit: str, invoice: str | None, day: str | None, note: str) -> None:
+    """Append a manual cost (origin manual, or invoice when --invoice is given) to the ledger.
+
+    Example: localize costs add jobs/sample.yaml --item 配音演员 --amount 1200 --currency CNY --episode 3
+    """
+    job = load_job(job_file)
+    total = parse_amount(amount)
+    count = parse_amount(quantity, "--quantity") if quantity is not None else None
+    cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=total, quantity=count, unit=unit,
+                       unit_price=cents(total / count) if count else None, series=job.series.title,
+                       episode=episode, language=normalize_tag(lang) if lang else "", stage=stage,
+                       date=_day_option(day), note=note)
+    row = ledger.record(WorkStore(_work_dir(job, work)), cost, job.costs.rates, job.path,
+                        Path(invoice) if invoice else None)
+    click.echo(f"ledger entry {row['id']}: {row['amount']} {row['currency']} = {row['amount_cny']} CNY")
+
+
+@costs.command("verify")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+def costs_verify(job_file: str, work: str | None) -> None:
+    """Check the ledger's and the launch records' hash chains; exit 1 naming the first bad entry.
+
+    Example: localize costs verify jobs/sample.yaml
+    """
+    store = WorkStore(_work_dir(load_job(job_file), work))
+    if not store.exists():
+        click.echo("no ledger yet: 0 entries")
+        return
+    broken = ledger.verify(store.db) or launch_records.verify(store.db)
+    if broken:
+        click.echo(f"chain broken at {broken}", err=True)
+        raise click.exceptions.Exit(EXIT_QC_FAILED)
+    click.echo(f"ledger intact: {len(ledger.entries(store.db))} entries, "
+               f"{len(launch_records.launches(store.db))} launch records")
+
+
+@costs.command("claim")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("--json", "as_json", is_flag=True, help="Print the claim as JSON on stdout.")
+def costs_claim(job_file: str, work: str | None, policy: str | None, as_json: bool) -> None:
+    """Eligible 译制 cost, subsidy before and after caps, and every unmet condition (exit 1 if any).
+
+    Example: localize costs claim jobs/sample.yaml --policy city-30 --json
+    """
+    job = load_job(job_file)
+    name = policy or job.costs.policy
+    if not name:
+        raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
+    result = claim(WorkStore(_work_dir(job, work)), job, load_policy(name))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{result['title']} ({result['policy']})")
+        click.echo(f"eligible 译制 cost: {result['eligible_cost']} CNY of {result['total_cost']} CNY")
+        click.echo(f"subsidy before caps: {result['subsidy_before_caps']} CNY")
+        click.echo(f"subsidy after caps:  {result['subsidy_after_caps']} CNY")
+        for unmet in result["unmet_conditions"]:
+            click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}")
+    if result["unmet_conditions"]:
+        raise click.exceptions.Exit(EXIT_QC_FAILED)
+
+
+@main.group()
+def release() -> None:
+    """Evidence of overseas release, kept for subsidy claims."""
+
+
+@release.command("record")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--platform", required=True, help="e.g. YouTube, TikTok, ReelShort.")
+@click.option("--url", required=True, help="Address of the published series or episode.")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="Launch date.")
+@click.option("--episodes", required=True, metavar="SPEC", help="Episode numbers launched, e.g. 1-80.")
+@click.option("--lang", required=True, metavar="TAG", help="Language of the launched audio or subtitles.")
+@click.option("--note", default="")
+def release_record(job_file: str, work: str | None, platform: str, url: str, day: str, episodes: str, lang: str,
+                   note: str) -> None:
+    """Append a launch record (hash-chained like the ledger).
+
+    Example: localize release record jobs/sample.yaml --platform YouTube --url https://youtu.be/x --date 2025-06-01
+    --episodes 1-80 --lang en
+    """
+    job = load_job(job_file)
+    values = launch_records.launch_values(platform, url, day, episodes, lang, note)
+    row = launch_records.append(WorkStore(_work_dir(job, work)).db, values)
+    click.echo(f"launch record {row['id']}: {row['platform']} {row['language']} episodes {row['episodes']}")

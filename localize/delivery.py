@@ -23,8 +23,9 @@ from localize.schema import Section, choice, text
 DATA_FILE = Path("localize/data/delivery_profiles.yaml")
 SUBTITLE_MODES = ("mov_text", "burned", "sidecar")
 SIDECAR_FORMATS = ("srt", "vtt", "ttml")
+MASK_METHODS = ("blur", "box")
 _KEYS = ("container", "video", "audio", "frame", "subtitles", "sidecars", "subtitle_profile", "loudness",
-         "naming", "metadata")
+         "naming", "metadata", "mask")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class DeliveryProfile:
     true_peak_dbtp: float
     naming: str
     metadata: tuple[tuple[str, str], ...]  # (MP4 tag, template), in the order written
+    # Re-encoding (burned profiles only): libx264 preset and either CRF or a bitrate such as "8M".
+    video_preset: str = "medium"
+    video_crf: int | None = None
+    video_bitrate: str | None = None
+    # The original burned-in subtitle band to hide before drawing ours: method and (top, bottom) rows.
+    mask_method: str | None = None
+    mask_band: tuple[int, int] | None = None
 
     def stem(self, series: str, episode: int, lang: str) -> str:
         return self.naming.format(series=series, episode=episode, lang=lang)
@@ -70,7 +78,9 @@ def load_delivery_profile(name: str) -> DeliveryProfile:
 
 def _parse(name: str, data: Any) -> DeliveryProfile:
     entry = Section(DATA_FILE, f"profiles.{name}", data, _KEYS)
-    video = Section(DATA_FILE, f"profiles.{name}.video", entry.get("video", dict), ("codec", "profile"))
+    video = Section(DATA_FILE, f"profiles.{name}.video", entry.get("video", dict),
+                    ("codec", "profile", "preset", "crf", "bitrate"))
+    mask = Section(DATA_FILE, f"profiles.{name}.mask", entry.get("mask", dict, {}), ("method", "band"))
     audio = Section(DATA_FILE, f"profiles.{name}.audio", entry.get("audio", dict), ("codec", "sample_rate"))
     loudness = Section(DATA_FILE, f"profiles.{name}.loudness", entry.get("loudness", dict),
                        ("target_lufs", "true_peak_dbtp"))
@@ -94,4 +104,21 @@ def _parse(name: str, data: Any) -> DeliveryProfile:
         true_peak_dbtp=loudness.get("true_peak_dbtp", float),
         naming=entry.get("naming", text),
         metadata=tuple((str(tag), text(template)) for tag, template in metadata.items()),
+        video_preset=video.get("preset", text, "medium"),
+        video_crf=video.get("crf", int, None),
+        video_bitrate=video.get("bitrate", text, None),
+        mask_method=mask.get("method", choice(MASK_METHODS), None),
+        mask_band=mask.get("band", parse_band, None),
     )
+
+
+def parse_band(value: Any) -> tuple[int, int]:
+    """A band as ``[top, bottom]`` (YAML) or ``"top:bottom"`` (command line), in frame rows, top < bottom."""
+    parts = value.split(":") if isinstance(value, str) else list(value)
+    try:
+        top, bottom = (int(part) for part in parts)
+    except (TypeError, ValueError):
+        raise BadInput(f"mask band '{value}' is not TOP:BOTTOM in pixel rows, e.g. 1600:1760") from None
+    if not 0 <= top < bottom:
+        raise BadInput(f"mask band '{value}': need 0 <= top < bottom, e.g. 1600:1760")
+    return top, bottom

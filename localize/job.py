@@ -7,9 +7,11 @@ to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob as globlib
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ class Series:
     title: str
     original_title: str = ""
     first_producer: str = ""  # 出品方: subsidy measures require it to be local
+    first_producer_region: str = ""  # where the first producer is registered, compared with a policy's region
     licence: str = ""  # NRTA 发行许可证 or filing number; must appear in every package's metadata
 
 
@@ -94,6 +97,23 @@ class TranslationSettings:
 
 
 @dataclass(frozen=True)
+class ExchangeRate:
+    currency: str  # ISO 4217 code, upper case
+    date: dt.date  # first day this rate applies
+    cny: Decimal  # CNY for one unit of the currency
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """The job's ``costs:`` section: dated exchange rates, a rate card (read by later automatic entries) and
+    the default subsidy policy for ``localize costs claim``."""
+
+    rates: tuple[ExchangeRate, ...] = ()
+    rate_card: dict[str, Any] = field(default_factory=dict)
+    policy: str = ""
+
+
+@dataclass(frozen=True)
 class Episode:
     id: str
     video: Path
@@ -119,6 +139,7 @@ class Job:
     characters: tuple[Character, ...]
     glossaries: tuple[Path, ...]
     delivery: tuple[str, ...]
+    costs: CostSettings = CostSettings()
 
     @property
     def default_work_dir(self) -> Path:
@@ -187,7 +208,7 @@ def _safe_stem(path: Path) -> str:
 
 
 TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "translation",
-            "characters", "glossaries", "delivery")
+            "characters", "glossaries", "delivery", "costs")
 
 
 def load_job(path: str | Path) -> Job:
@@ -196,7 +217,7 @@ def load_job(path: str | Path) -> Job:
     data = load_yaml(file, "job file")
     top = Section(file, "", data, TOP_KEYS)
     series = Section(file, "series", top.get("series", lambda v: v), ("title", "original_title", "first_producer",
-                                                                       "licence"))
+                                                                       "first_producer_region", "licence"))
     asr = Section(file, "asr", top.get("asr", lambda v: v, {}), ("model", "compute_type", "device", "beam_size",
                                                                    "vad", "hotwords"))
     subtitles = Section(file, "subtitles", top.get("subtitles", lambda v: v, {}),
@@ -213,6 +234,7 @@ def load_job(path: str | Path) -> Job:
             title=series.get("title", text),
             original_title=series.get("original_title", text, ""),
             first_producer=series.get("first_producer", text, ""),
+            first_producer_region=series.get("first_producer_region", text, ""),
             licence=series.get("licence", text, ""),
         ),
         source_language=top.get("source_language", lambda v: normalize_tag(text(v))),
@@ -236,7 +258,61 @@ def load_job(path: str | Path) -> Job:
         characters=load_characters(characters_file) if characters_file else (),
         glossaries=tuple(top.get("glossaries", lambda v: [existing_file(base)(p) for p in as_list(v)], [])),
         delivery=tuple(top.get("delivery", lambda v: [choice(DELIVERY_PROFILES)(p) for p in as_list(v)], [])),
+        costs=_read_costs(file, top.get("costs", lambda v: v, {})),
     )
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _currency(value: Any) -> str:
+    code = text(value).upper()
+    if not _CURRENCY.match(code):
+        raise ValueError(f"'{value}' is not a three-letter ISO 4217 currency code such as USD or EUR")
+    return code
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(text(value))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _positive_decimal(value: Any) -> Decimal:
+    """Money and rates are Decimal; a YAML float is read through its text so 7.1 stays 7.1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got '{value}'")
+    try:
+        number = Decimal(text(value))
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not a number") from None
+    if not number.is_finite() or number <= 0:
+        raise ValueError(f"must be a positive number, got '{value}'")
+    return number
+
+
+def _read_costs(file: Path, raw: Any) -> CostSettings:
+    section = Section(file, "costs", raw, ("rates", "rate_card", "policy"))
+    raw_rates = section.get("rates", lambda v: v, [])
+    if not isinstance(raw_rates, list):
+        raise section.error("must be a list of {currency, date, cny}", "rates")
+    rates = []
+    for index, item in enumerate(raw_rates):
+        entry = Section(file, f"costs.rates[{index}]", item, ("currency", "date", "cny"))
+        rate = ExchangeRate(entry.get("currency", _currency), entry.get("date", _day),
+                            entry.get("cny", _positive_decimal))
+        if rate.currency == "CNY":
+            raise entry.error("CNY needs no rate; remove this entry", "currency")
+        if any((r.currency, r.date) == (rate.currency, rate.date) for r in rates):
+            raise entry.error(f"a second {rate.currency} rate for {rate.date}; keep one", "date")
+        rates.append(rate)
+    rate_card = section.get("rate_card", lambda v: v, {})
+    if not isinstance(rate_card, dict):
+        raise section.error(f"must be a mapping (rate name: price), got {kind_of(rate_card)}", "rate_card")
+    return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
 
 
 def _engine_list(value: Any) -> tuple[str, ...]:

@@ -21,14 +21,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from localize import __version__, media
+from localize import __version__, burn, media
 from localize.delivery import DeliveryProfile
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
 from localize.languages import normalize_tag
 from localize.model import Track
 from localize.package_qc import MANIFEST, check_package, describe_streams, iso639_2
-from localize.profiles import load_profile, screen
+from localize.profiles import load_profile, screen, shipped_profiles
 from localize.qc import check_track, report
 from localize.store import atomic_write_text, sha256_file
 
@@ -86,19 +86,31 @@ def ffmpeg_version(ffmpeg: str) -> str:
 
 
 def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryProfile, out: Path,
-                  release: Release, audio_language: str = "zh", ffmpeg: str | None = None) -> dict[str, Any]:
-    """Build the package for ``profile`` into ``out`` (replacing it) and return its manifest."""
-    if profile.subtitles == "burned":
-        raise BadInput(f"profile '{profile.name}' burns subtitles in; burn-in arrives in a later version")
+                  release: Release, audio_language: str = "zh", ffmpeg: str | None = None,
+                  mask_band: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Build the package for ``profile`` into ``out`` (replacing it) and return its manifest.
+
+    ``mask_band`` (top, bottom rows) overrides the profile's band of original subtitles to hide when burning.
+    """
+    burned = profile.subtitles == "burned"
+    band = mask_band or profile.mask_band
+    if burned and len(subs) != 1:
+        raise BadInput(f"profile '{profile.name}' burns one language in; give exactly one --subs LANG=FILE")
+    if burned and band is None:
+        raise BadInput(f"profile '{profile.name}' burns subtitles in; give the original subtitle band as "
+                       "--mask-band TOP:BOTTOM")
     ffmpeg = media.find_ffmpeg(ffmpeg)
     info = media.probe(video)
     media.require_audio(info)
-    _require_stream_copy(info, profile)
+    if not burned:
+        _require_stream_copy(info, profile)
     fps = Fraction(info.fps) if info.fps else None
     tracks, qc_reports = [], {}
     for lang, file in subs:
         track = read_track(file, lang)
-        rules = load_profile(profile.subtitle_profile, lang, fps)
+        if burned:
+            burn.family_for(track)  # a script without a shipped font fails before anything is built
+        rules = load_profile(profile.subtitle_profile, lang, fps, band[0] if burned and band else None)
         violations = check_track(list(track.cues), rules)
         qc_reports[lang] = report(list(track.cues), violations, rules)
         if violations:
@@ -110,7 +122,7 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
-        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports)
+        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports, band)
         failures = check_package(temp, profile)
         if failures:
             first = failures[0]
@@ -133,11 +145,17 @@ def _require_stream_copy(info: media.Probe, profile: DeliveryProfile) -> None:
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
-              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict]) -> dict[str, Any]:
+              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict],
+              band: tuple[int, int] | None = None) -> dict[str, Any]:
     first = tracks[0].language
     mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
-    soft = tracks if profile.subtitles == "mov_text" else []
-    _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder)
+    if profile.subtitles == "burned" and band is not None:
+        tags = _metadata_args(release, profile) + ["-metadata:s:a:0", f"language={iso639_2(audio_language)}"]
+        burn.burn(video, tracks[0], profile, band, screen(profile.subtitle_profile),
+                  int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, tags)
+    else:
+        soft = tracks if profile.subtitles == "mov_text" else []
+        _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder)
     sidecars = []
     for track in tracks if profile.subtitles == "sidecar" else []:
         for fmt in profile.sidecars:
@@ -150,6 +168,8 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
         "profile": profile.name,
         "series": release.series_slug, "episode": release.episode,
         "languages": [track.language for track in tracks],
+        **({"burn": {"mask": profile.mask_method, "band": list(band), "preset": profile.video_preset}}
+           if profile.subtitles == "burned" and band is not None else {}),
         "metadata": dict(release.metadata(profile)),
         "files": files,
         "subtitle_qc": qc_reports,
@@ -173,9 +193,7 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
         tags += [f"-metadata:s:s:{number}", f"language={iso639_2(track.language)}",
                  f"-metadata:s:s:{number}", f"title={NAMES.get(primary, track.language)}",
                  f"-disposition:s:{number}", "default" if number == 0 else "0"]
-    metadata = []
-    for tag, value in release.metadata(profile):
-        metadata += ["-metadata", f"{tag}={value}"]
+    metadata = _metadata_args(release, profile)
     command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps,
                "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-map_metadata", "-1", "-map_chapters", "-1",
                *metadata, "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags,
@@ -186,6 +204,13 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
         raise BadInput(f"ffmpeg could not package {video}: {reason}")
+
+
+def _metadata_args(release: Release, profile: DeliveryProfile) -> list[str]:
+    metadata = []
+    for tag, value in release.metadata(profile):
+        metadata += ["-metadata", f"{tag}={value}"]
+    return metadata
 
 
 def _media_entry(path: Path) -> dict[str, Any]:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from localize.burn import family_for, filtergraph, fonts_dir, render_ass
+from localize.media import find_ffmpeg
+from localize.model import Cue, Track
 from localize.package_qc import describe_streams
+from localize.profiles import screen
 from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize
 
 # Short English lines that pass youtube-shorts QC (the sample's own English needs more than `subs fix`).
@@ -92,12 +98,13 @@ def test_streaming_writes_sidecars_and_passes_qc(tmp_path: Path, subs: tuple[Pat
     (("--subs", "en={en}", "--profile", "youtube-short"), "did you mean 'youtube-shorts'"),
     (("--subs", "en=missing.srt", "--profile", "youtube-shorts"), "subtitle file not found"),
     (("--subs", "en", "--profile", "youtube-shorts"), "no subtitle file for 'en'"),
-    (("--subs", "en={en}", "--profile", "vertical-app"), "burn-in arrives in a later version"),
+    (("--subs", "en={en}", "--profile", "vertical-app", "--mask-band", "1760:1600"), "need 0 <= top < bottom"),
+    (("--subs", "en={en}", "--subs", "zh={zh}", "--profile", "vertical-app"), "burns one language in"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_package(tmp_path: Path, subs: tuple[Path, Path],
                                                         args: tuple[str, ...], message: str) -> None:
     out = tmp_path / "release"
-    done = localize("package", SAMPLE_VIDEO, *(a.format(en=subs[0]) for a in args), "-o", out)
+    done = localize("package", SAMPLE_VIDEO, *(a.format(en=subs[0], zh=subs[1]) for a in args), "-o", out)
     assert done.code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
@@ -110,3 +117,98 @@ def test_subtitle_qc_failure_exits_1_and_leaves_nothing(tmp_path: Path) -> None:
     assert done.code == 1
     assert "subtitle QC failed for en" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --- vertical-app: burned-in English over the blurred band of the original Chinese subtitles (y≈1640-1700) ---
+BAND = (1600, 1760)
+GRAB_S = 4.5  # "You useless son-in-law!" is on screen, and the Chinese line under it in the source
+
+
+def frame_at(video: Path, seconds: float) -> np.ndarray:
+    """One decoded RGB frame as a (height, width, 3) array."""
+    raw = subprocess.run([find_ffmpeg(), "-v", "error", "-ss", str(seconds), "-i", str(video), "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(1920, 1080, 3)
+
+
+def detail(frame: np.ndarray, top: int, bottom: int) -> float:
+    """High-frequency energy of a strip: mean absolute difference between horizontal neighbours."""
+    strip = frame[top:bottom].astype(np.int16)
+    return float(np.abs(np.diff(strip, axis=1)).mean())
+
+
+@pytest.fixture(scope="module")
+def burned(tmp_path_factory: pytest.TempPathFactory, subs: tuple[Path, Path]) -> Path:
+    out = tmp_path_factory.mktemp("burned") / "release"
+    done = localize("package", SAMPLE_VIDEO, "--subs", f"en={subs[0]}", "--profile", "vertical-app", "-o", out,
+                    "--series-title", "Test Series")
+    assert done.code == 0, done.stderr
+    return out / "Test-Series_001_en.mp4"
+
+
+def test_vertical_app_is_burned_in_reencoded_and_passes_qc(burned: Path) -> None:
+    assert sorted(p.name for p in burned.parent.iterdir()) == ["Test-Series_001_en.mp4", "manifest.json"]
+    checked = localize("qc", "package", burned.parent, "--profile", "vertical-app", "--json")
+    assert checked.code == 0, checked.stdout
+    streams = describe_streams(burned)
+    assert [s["type"] for s in streams] == ["video", "audio"]
+    assert (streams[0]["codec"], streams[0]["profile"], streams[0]["width"], streams[0]["height"]) == (
+        "h264", "High", 1080, 1920)
+    manifest = json.loads((burned.parent / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["burn"] == {"mask": "blur", "band": list(BAND), "preset": "veryfast"}
+
+
+def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path) -> None:
+    before, after = frame_at(SAMPLE_VIDEO, GRAB_S), frame_at(burned, GRAB_S)
+    lower = slice(1200, 1920)  # the caption's half of the frame; white picture detail above may shift in re-encode
+    new_white = (after[lower].min(axis=2) > 235) & (before[lower].min(axis=2) <= 235)
+    rows, cols = np.nonzero(new_white)
+    assert len(rows) > 500  # a whole caption, not noise
+    assert rows.max() + 1200 < BAND[0]
+    assert cols.min() >= 180 and cols.max() <= 900
+
+
+def test_original_subtitle_band_is_blurred_and_the_rest_untouched(burned: Path) -> None:
+    before, after = frame_at(SAMPLE_VIDEO, GRAB_S), frame_at(burned, GRAB_S)
+    assert detail(after, *BAND) * 5 < detail(before, *BAND)
+    outside = np.abs(after[300:1200].astype(np.int16) - before[300:1200].astype(np.int16)).mean()
+    assert outside < 3  # only the re-encode's loss above the caption
+
+
+def test_ocr_finds_no_chinese_in_the_band_after_masking(burned: Path) -> None:
+    rapidocr = pytest.importorskip("rapidocr_onnxruntime")
+    engine = rapidocr.RapidOCR()
+
+    def chinese(frame: np.ndarray) -> str:
+        found, _ = engine(np.ascontiguousarray(frame[BAND[0]:BAND[1], :, ::-1]))  # BGR, as OpenCV reads
+        return "".join(ch for _, text, _ in found or [] for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+    assert chinese(frame_at(SAMPLE_VIDEO, GRAB_S))
+    assert chinese(frame_at(burned, GRAB_S)) == ""
+
+
+def test_script_without_a_shipped_font_exits_2_and_leaves_nothing(tmp_path: Path) -> None:
+    ja = tmp_path / "ja.srt"
+    ja.write_text("1\n00:00:01,040 --> 00:00:02,760\nお誕生日おめでとう\n", encoding="utf-8")
+    out = tmp_path / "release"
+    done = localize("package", SAMPLE_VIDEO, "--subs", f"ja={ja}", "--profile", "vertical-app", "-o", out)
+    assert done.code == 2
+    assert "Noto Sans CJK" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ja.srt"]
+
+
+def test_box_mask_fills_the_band_before_the_subtitles() -> None:
+    graph = filtergraph("box", BAND)
+    assert graph.startswith("[0:v]drawbox=x=0:y=1600:w=iw:h=160:") and graph.endswith("fontsdir=fonts[v]")
+
+
+@pytest.mark.parametrize(("lang", "line", "family"), [
+    ("vi", "Chúc mừng sinh nhật mẹ.", "Noto Sans"),
+    ("th", "สุขสันต์วันเกิดนะแม่", "Noto Sans Thai"),
+    ("ar", "عيد ميلاد سعيد يا أمي", "Noto Sans Arabic"),
+])
+def test_each_shipped_script_gets_its_font_in_the_ass_style(lang: str, line: str, family: str) -> None:
+    track = Track(lang, (Cue(1000, 2500, line),))
+    assert family_for(track) == family
+    text = render_ass(track, screen("vertical"), BAND[0], 24)
+    assert f"Style: Default,{family}," in text and (fonts_dir() / "OFL.txt").is_file()

@@ -1,0 +1,113 @@
+"""Burned-in subtitles: hide the original Chinese subtitle band, then draw ours with libass, in one encode.
+
+One ffmpeg run with one filtergraph (mask, then subtitles) keeps the picture in memory: no intermediate
+full-size video, one generation of compression loss. libass gets the fonts shipped in ``localize/fonts``
+through ``fontsdir``, so a fresh machine renders the same glyphs without any fontconfig set-up, and a
+script none of them covers is refused before anything is encoded.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import replace
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+
+from localize import media
+from localize.delivery import DeliveryProfile
+from localize.errors import BadInput
+from localize.formats import ass
+from localize.model import Track
+from localize.profiles import Screen
+
+# Unicode script (first word of a character's name) → the shipped family that covers it.
+FAMILIES = {"LATIN": "Noto Sans", "GREEK": "Noto Sans", "CYRILLIC": "Noto Sans",
+            "THAI": "Noto Sans Thai", "ARABIC": "Noto Sans Arabic"}
+# Scripts we know the missing font for, so the message says what to ship.
+MISSING = {"CJK": "Noto Sans CJK", "HIRAGANA": "Noto Sans CJK JP", "KATAKANA": "Noto Sans CJK JP",
+           "HANGUL": "Noto Sans CJK KR", "DEVANAGARI": "Noto Sans Devanagari", "HEBREW": "Noto Sans Hebrew"}
+BLUR = "boxblur=luma_radius=40:luma_power=3:chroma_radius=20:chroma_power=3"  # radius ≤ half the band height
+
+
+def fonts_dir() -> Path:
+    """The shipped fonts folder (a real folder in both the wheel and the editable install)."""
+    return Path(str(resources.files("localize.fonts")))
+
+
+def family_for(track: Track) -> str:
+    """The shipped font family for the track's script; a script none covers is bad input, naming the font."""
+    scripts: dict[str, int] = {}
+    for cue in track.cues:
+        for char in cue.text:
+            if char.isalpha():
+                script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+                scripts[script] = scripts.get(script, 0) + 1
+    uncovered = sorted(s for s in scripts if s not in FAMILIES)
+    if uncovered:
+        font = MISSING.get(uncovered[0], f"a Noto font for {uncovered[0].title()} script")
+        raise BadInput(f"no shipped font covers the {uncovered[0].title()} script of '{track.language}' subtitles; "
+                       f"burn-in needs {font} in localize/fonts (shipped: {', '.join(sorted(set(FAMILIES.values())))})")
+    non_latin = [s for s in scripts if FAMILIES[s] != "Noto Sans"]
+    return FAMILIES[max(non_latin, key=scripts.__getitem__)] if non_latin else "Noto Sans"
+
+
+def render_ass(track: Track, screen: Screen, band_top: int, clearance_px: int) -> str:
+    """The track as ASS on ``screen`` with captions kept above the masked band, in the script's font."""
+    placed = screen.above_band(band_top, clearance_px)
+    text = ass.render(track.cues, placed, {})
+    family = family_for(track)
+    return re.sub(r"^(Style: [^,]*),Noto Sans,", rf"\1,{family},", text, flags=re.MULTILINE)
+
+
+def filtergraph(method: str, band: tuple[int, int]) -> str:
+    """Mask the band (blur the cropped strip and lay it back, or a filled dark box), then draw burn.ass."""
+    top, bottom = band
+    height = bottom - top
+    if method == "blur":
+        mask = f"[0:v]split[base][strip];[strip]crop=iw:{height}:0:{top},{BLUR}[soft];[base][soft]overlay=0:{top}"
+    else:
+        mask = f"[0:v]drawbox=x=0:y={top}:w=iw:h={height}:color=0x101010@1:t=fill"
+    return f"{mask},subtitles=f=burn.ass:fontsdir=fonts[v]"
+
+
+def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio: media.StreamInfo) -> list[str]:
+    """libx264 High 4:2:0 per profile, closed GOP of half a second, moov first; audio copied when it fits."""
+    gop = max(1, round((fps or Fraction(25)) / 2))
+    rate = (["-b:v", profile.video_bitrate, "-maxrate", profile.video_bitrate, "-bufsize", profile.video_bitrate]
+            if profile.video_bitrate else ["-crf", str(profile.video_crf if profile.video_crf is not None else 20)])
+    copy_audio = audio.codec == profile.audio_codec == "aac" and audio.sample_rate == profile.sample_rate
+    sound = ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-ar", str(profile.sample_rate), "-b:a", "192k"]
+    return ["-c:v", "libx264", "-profile:v", profile.video_profile.lower(), "-pix_fmt", "yuv420p",
+            "-preset", profile.video_preset, *rate, "-g", str(gop), "-keyint_min", str(gop),
+            "-flags:v", "+bitexact+cgop", *sound]
+
+
+def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int], screen: Screen,
+         clearance_px: int, target: Path, ffmpeg: str, tags: list[str]) -> None:
+    """Encode ``video`` with the band masked and ``track`` burned in to ``target`` (tags: extra ffmpeg args)."""
+    if profile.mask_method is None:
+        raise BadInput(f"profile '{profile.name}' burns subtitles in but names no mask method (blur or box)")
+    info = media.probe(video)
+    if info.height is not None and band[1] > info.height:
+        raise BadInput(f"mask band {band[0]}:{band[1]} lies outside the {info.width}x{info.height} frame of {video}")
+    frame_screen = replace(screen, width=info.width or screen.width, height=info.height or screen.height)
+    text = render_ass(track, frame_screen, band[0], clearance_px)
+    audio = next(s for s in info.streams if s.type == "audio")
+    fps = Fraction(info.fps) if info.fps else None
+    with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
+        # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.
+        Path(work, "burn.ass").write_text(text, encoding="utf-8")
+        Path(work, "fonts").symlink_to(fonts_dir(), target_is_directory=True)
+        command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                   "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band),
+                   "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio), "-fflags", "+bitexact",
+                   "-flags:a", "+bitexact",
+                   *tags, "-movflags", "+faststart", str(target.resolve())]
+        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=work)
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise BadInput(f"ffmpeg could not burn subtitles into {video}: {reason}")

@@ -1,0 +1,94 @@
+"""An append-only SHA-256 hash chain in one SQLite table, shared by the ledger and the launch records.
+
+Chain rules:
+
+* each row has an integer ``id`` (1, 2, 3, … with no gaps), its content columns (all TEXT), ``prev_sha256``
+  (the previous row's ``entry_sha256``; 64 zeros for row 1) and ``entry_sha256``;
+* ``entry_sha256`` is the SHA-256 of the row's canonical JSON: every content column plus ``id`` and
+  ``prev_sha256``, keys sorted, UTF-8, no spaces (``json.dumps(sort_keys=True, separators=(",", ":"),
+  ensure_ascii=False)``); money is text, so the hash never depends on float formatting;
+* appending reads the last row and inserts the next one inside ``BEGIN IMMEDIATE``, which takes SQLite's
+  write lock first, so two processes appending at once queue instead of both chaining onto the same row.
+
+``verify`` therefore catches an edited value (hash mismatch), a deleted row (gap in ids or a broken
+``prev_sha256``), an inserted row and swapped rows (the id and the previous hash are inside the hash).
+A chain cannot show that its newest rows were cut off; keep the last hash (``head``) elsewhere for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class BadEntry:
+    """The first row that breaks the chain, and why."""
+
+    table: str
+    id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.table} entry {self.id}: {self.reason}"
+
+
+def create(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None:
+    body = ", ".join(f"{c} TEXT" for c in columns)
+    db.execute(f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY, {body}, "
+               "prev_sha256 TEXT NOT NULL, entry_sha256 TEXT NOT NULL)")
+
+
+def entry_hash(content: dict[str, object]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values: dict[str, str | None]) -> dict:
+    """Append one row atomically and return it with its id and hashes. ``db`` must be in autocommit mode
+    (``isolation_level=None``, as ``WorkStore.db`` is) so that BEGIN IMMEDIATE is ours to issue."""
+    create(db, table, columns)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        last = db.execute(f"SELECT id, entry_sha256 FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+        row: dict[str, object] = {c: values.get(c) for c in columns}
+        row["id"] = (last[0] + 1) if last else 1
+        row["prev_sha256"] = last[1] if last else GENESIS
+        row["entry_sha256"] = entry_hash(row)
+        names = ("id", *columns, "prev_sha256", "entry_sha256")
+        db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                   [row[n] for n in names])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return row
+
+
+def rows(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> list[dict]:
+    create(db, table, columns)
+    names = ("id", *columns, "prev_sha256", "entry_sha256")
+    found = db.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
+    return [dict(zip(names, r, strict=True)) for r in found]
+
+
+def verify(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> BadEntry | None:
+    """The first row that breaks the chain, or None when it is intact."""
+    expected_id, expected_prev = 1, GENESIS
+    for row in rows(db, table, columns):
+        if row["id"] != expected_id:
+            why = "missing (deleted)" if row["id"] > expected_id else "out of order"
+            return BadEntry(table, expected_id if row["id"] > expected_id else row["id"],
+                            f"{why}: expected id {expected_id}, found {row['id']}")
+        if row["prev_sha256"] != expected_prev:
+            return BadEntry(table, row["id"], "previous-entry hash does not match (a row before it was deleted, "
+                                               "inserted or moved)")
+        content = {k: v for k, v in row.items() if k != "entry_sha256"}
+        if entry_hash(content) != row["entry_sha256"]:
+            return BadEntry(table, row["id"], "content does not match its hash (edited)")
+        expected_id, expected_prev = row["id"] + 1, row["entry_sha256"]
+    return None

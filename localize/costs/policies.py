@@ -1,0 +1,152 @@
+"""Subsidy policies as data (``localize/data/subsidy_policies.yaml`` plus user files) and the claim a job
+can make under one: eligible 译制 cost, subsidy before and after caps, and every unmet condition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from localize.costs import launches as launch_records
+from localize.costs import ledger
+from localize.costs.money import cents
+from localize.errors import BadInput
+from localize.job import Job
+from localize.schema import Section, as_list, choice, load_yaml, text
+from localize.store import WorkStore
+
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "subsidy_policies.yaml"
+CONDITIONS = ("licence", "foreign_language", "overseas_launch", "producer_local")
+KEYS = ("title", "title_zh", "source", "rate", "cap_per_work", "cap_per_company_year", "region", "platforms",
+        "counts_as_translation", "conditions")
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    title: str
+    title_zh: str
+    source: str
+    rate: Decimal
+    cap_per_work: Decimal | None
+    cap_per_company_year: Decimal | None
+    region: str
+    platforms: tuple[str, ...]
+    counts_as_translation: tuple[str, ...]
+    conditions: tuple[str, ...]
+
+    def counts(self, entry: dict) -> bool:
+        """An entry is 译制 cost when its item or stage contains one of the policy's words."""
+        where = f"{entry.get('item') or ''} {entry.get('stage') or ''}".casefold()
+        return any(word.casefold() in where for word in self.counts_as_translation)
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        number = Decimal(text(value))
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not a number; write it as text, e.g. \"0.30\"") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"must be a number ≥ 0, got '{value}'")
+    return number
+
+
+def _read(file: Path, name: str, raw: Any) -> Policy:
+    section = Section(file, f"policies.{name}", raw, KEYS)
+    rate = section.get("rate", _money)
+    if rate > 1:
+        raise section.error(f"is a share between 0 and 1 (0.30 for 30 %), got {rate}", "rate")
+    return Policy(
+        name=name, title=section.get("title", text), title_zh=section.get("title_zh", text, ""),
+        source=section.get("source", text, ""), rate=rate, cap_per_work=section.get("cap_per_work", _money, None),
+        cap_per_company_year=section.get("cap_per_company_year", _money, None),
+        region=section.get("region", text, ""),
+        platforms=tuple(text(p) for p in as_list(section.get("platforms", lambda v: v, []))),
+        counts_as_translation=tuple(text(w) for w in as_list(section.get("counts_as_translation", lambda v: v))),
+        conditions=tuple(section.get("conditions", lambda v: [choice(CONDITIONS)(c) for c in as_list(v)],
+                                     list(CONDITIONS))),
+    )
+
+
+def _read_file(file: Path) -> dict[str, Policy]:
+    top = Section(file, "", load_yaml(file, "policy file"), ("policies",))
+    raw = top.get("policies", lambda v: v)
+    if not isinstance(raw, dict) or not raw:
+        raise top.error("must map policy names to policies", "policies")
+    return {str(name): _read(file, str(name), value) for name, value in raw.items()}
+
+
+def load_policy(spec: str) -> Policy:
+    """A shipped policy by name, or a user's: ``FILE.yaml`` (holding one policy) or ``FILE.yaml#NAME``."""
+    path_part, _, name = spec.partition("#")
+    if path_part.endswith((".yaml", ".yml")) or Path(path_part).is_file():
+        found = _read_file(Path(path_part))
+        if not name and len(found) == 1:
+            return next(iter(found.values()))
+        if not name:
+            raise BadInput(f"--policy: {path_part} holds {len(found)} policies; pick one: "
+                           + ", ".join(f"{path_part}#{n}" for n in found))
+    else:
+        found, name = _read_file(SHIPPED), spec
+    if name not in found:
+        raise BadInput(f"--policy: no policy '{name}'; known: {', '.join(found)}")
+    return found[name]
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def unmet_conditions(policy: Policy, job: Job, launches: list[dict]) -> list[dict[str, str]]:
+    """Every condition of the policy the job does not meet, each with what to do about it."""
+    unmet = []
+    source = _primary(job.source_language)
+    foreign = [t for t in job.targets if _primary(t) != source]
+    if "licence" in policy.conditions and not job.series.licence:
+        unmet.append({"condition": "licence", "detail": "series.licence is empty; add the 发行许可证 or filing number"})
+    if "foreign_language" in policy.conditions and not foreign:
+        unmet.append({"condition": "foreign_language",
+                      "detail": f"the job has no target language other than {job.source_language}"})
+    if "overseas_launch" in policy.conditions:
+        mainstream = {p.casefold() for p in policy.platforms}
+        proof = [r for r in launches if _primary(r["language"]) != source
+                 and (not mainstream or r["platform"].casefold() in mainstream)]
+        if not proof:
+            unmet.append({"condition": "overseas_launch",
+                          "detail": "no launch record in a foreign language on a mainstream platform; add one with "
+                                    "localize release record"})
+    if "producer_local" in policy.conditions:
+        region = job.series.first_producer_region
+        if not job.series.first_producer or not region:
+            unmet.append({"condition": "producer_local",
+                          "detail": "series.first_producer and series.first_producer_region must both be set"})
+        elif policy.region and region.casefold() != policy.region.casefold():
+            unmet.append({"condition": "producer_local",
+                          "detail": f"first producer region is {region}; the policy requires {policy.region}"})
+    return unmet
+
+
+def claim(store: WorkStore, job: Job, policy: Policy) -> dict[str, Any]:
+    """What the job can claim under ``policy``: all money as text with 2 decimals, in CNY."""
+    entries = ledger.entries(store.db)
+    launches = launch_records.launches(store.db)
+    counted = [e for e in entries if policy.counts(e)]
+    eligible = sum((Decimal(e["amount_cny"]) for e in counted), Decimal(0))
+    before = cents(eligible * policy.rate)
+    after = min(before, policy.cap_per_work) if policy.cap_per_work is not None else before
+    unmet = unmet_conditions(policy, job, launches)
+    broken = ledger.verify(store.db) or launch_records.verify(store.db)
+    if broken:
+        unmet.insert(0, {"condition": "ledger_intact", "detail": str(broken)})
+    return {
+        "policy": policy.name, "title": policy.title, "title_zh": policy.title_zh, "currency": "CNY",
+        "rate": str(policy.rate),
+        "cap_per_work": None if policy.cap_per_work is None else str(cents(policy.cap_per_work)),
+        "total_cost": str(cents(sum((Decimal(e["amount_cny"]) for e in entries), Decimal(0)))),
+        "eligible_cost": str(cents(eligible)), "subsidy_before_caps": str(before),
+        "subsidy_after_caps": str(cents(after)), "capped": after < before,
+        "entries_counted": [e["id"] for e in counted],
+        "entries_excluded": [e["id"] for e in entries if e not in counted],
+        "launches": len(launches), "unmet_conditions": unmet, "claimable": not unmet,
+    }

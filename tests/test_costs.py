@@ -1,0 +1,200 @@
+"""The cost ledger, launch records and subsidy claims through the real CLI and real SQLite.
+
+Every expected number below is worked out by hand in the comments (30 % of eligible 译制 cost, rounded
+half-up to cents per entry and once for the subsidy)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import localize, write_job
+
+RATES = """costs:
+  policy: city-30
+  rates:
+    - {currency: USD, date: 2025-01-01, cny: "7.10"}
+    - {currency: USD, date: 2025-06-01, cny: "7.20"}
+"""
+LOCAL = "  licence: (2025)网微剧字第001号\n  first_producer: 本地影业\n  first_producer_region: 杭州\n"
+
+
+def make_job(tmp_path: Path, *, series: str = LOCAL, targets: str = "[en]") -> tuple[Path, Path]:
+    video = tmp_path / "ep01.mp4"
+    video.touch()
+    job = write_job(tmp_path / "job.yaml", [video], extra=f"targets: {targets}\n{RATES}")
+    text = job.read_text(encoding="utf-8").replace("  original_title: 测试\n", "  original_title: 测试\n" + series)
+    job.write_text(text, encoding="utf-8")
+    return job, tmp_path / "work"
+
+
+def add(job: Path, work: Path, item: str, amount: str, currency: str = "CNY", *extra: str) -> None:
+    done = localize("costs", "add", job, "--work", work, "--item", item, "--amount", amount, "--currency", currency,
+                    *extra)
+    assert done.code == 0, done.stderr
+
+
+def launch(job: Path, work: Path, lang: str = "en") -> None:
+    done = localize("release", "record", job, "--work", work, "--platform", "YouTube", "--url",
+                    "https://www.youtube.com/playlist?list=x", "--date", "2025-07-01", "--episodes", "1-80",
+                    "--lang", lang)
+    assert done.code == 0, done.stderr
+
+
+def claim(job: Path, work: Path) -> tuple[int, dict]:
+    done = localize("costs", "claim", job, "--work", work, "--policy", "city-30", "--json")
+    return done.code, json.loads(done.stdout)
+
+
+def unmet(result: dict) -> list[str]:
+    return [u["condition"] for u in result["unmet_conditions"]]
+
+
+def test_claim_under_the_cap(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "10000")
+    add(job, work, "配音演员", "5000", "CNY", "--episode", "3", "--lang", "en")
+    launch(job, work)
+    code, result = claim(job, work)
+    # (10000 + 5000) × 0.30 = 4500.00, under 100000
+    assert (code, result["eligible_cost"], result["subsidy_before_caps"], result["subsidy_after_caps"]) == \
+        (0, "15000.00", "4500.00", "4500.00")
+    assert unmet(result) == [] and result["capped"] is False
+
+
+def test_claim_over_the_cap(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "dubbing", "400000.50")
+    launch(job, work)
+    code, result = claim(job, work)
+    # 400000.50 × 0.30 = 120000.15, capped at 100000.00
+    assert (code, result["subsidy_before_caps"], result["subsidy_after_caps"], result["capped"]) == \
+        (0, "120000.15", "100000.00", True)
+
+
+def test_claim_mixed_currencies_with_dated_rates(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "1000", "USD", "--date", "2025-03-15")  # rate of 2025-01-01: 7100.00
+    add(job, work, "subtitling", "333.33", "USD", "--date", "2025-07-01")  # 7.20: 2399.976 → 2399.98
+    add(job, work, "配音", "1234.56")
+    launch(job, work)
+    code, result = claim(job, work)
+    # 7100.00 + 2399.98 + 1234.56 = 10734.54; × 0.30 = 3220.362 → 3220.36
+    assert (code, result["eligible_cost"], result["subsidy_after_caps"]) == (0, "10734.54", "3220.36")
+    with sqlite3.connect(work / "state.sqlite") as db:
+        rows = db.execute("SELECT amount_cny, rate_used, rate_date FROM ledger ORDER BY id").fetchall()
+    assert rows == [("7100.00", "7.10", "2025-01-01"), ("2399.98", "7.20", "2025-06-01"), ("1234.56", "1", None)]
+
+
+def test_claim_items_that_are_not_translation(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "翻译", "2000")
+    add(job, work, "transcription", "500")
+    add(job, work, "packaging", "300")
+    add(job, work, "市场推广", "1000")
+    launch(job, work)
+    code, result = claim(job, work)
+    # only 翻译 counts: 2000 × 0.30 = 600.00 of a 3800.00 total
+    assert (code, result["total_cost"], result["eligible_cost"], result["subsidy_after_caps"]) == \
+        (0, "3800.00", "2000.00", "600.00")
+    assert (result["entries_counted"], result["entries_excluded"]) == ([1], [2, 3, 4])
+
+
+def test_claim_without_launch_proof(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path, series="  first_producer: 外地影业\n")
+    add(job, work, "translation", "1000")
+    launch(job, work, "zh-Hans")  # a launch in the source language is no overseas proof
+    code, result = claim(job, work)
+    assert (code, result["subsidy_after_caps"], result["claimable"]) == (1, "300.00", False)
+    assert unmet(result) == ["licence", "overseas_launch", "producer_local"]
+
+
+def three_entries(tmp_path: Path) -> tuple[Path, Path]:
+    job, work = make_job(tmp_path)
+    for item, amount in (("translation", "100"), ("dubbing", "200"), ("subtitling", "300"), ("review", "400")):
+        add(job, work, item, amount)
+    assert localize("costs", "verify", job, "--work", work).code == 0
+    return job, work
+
+
+@pytest.mark.parametrize("tamper", [
+    "UPDATE ledger SET amount = '2000.00', amount_cny = '2000.00' WHERE id = 2",
+    "DELETE FROM ledger WHERE id = 2",
+    "UPDATE ledger SET id = -1 WHERE id = 2; UPDATE ledger SET id = 2 WHERE id = 3; "
+    "UPDATE ledger SET id = 3 WHERE id = -1",
+], ids=["edited", "deleted", "swapped"])
+def test_verify_names_the_first_bad_entry(tmp_path: Path, tamper: str) -> None:
+    job, work = three_entries(tmp_path)
+    with sqlite3.connect(work / "state.sqlite") as db:
+        db.executescript(tamper)
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 1 and "ledger entry 2:" in done.stderr, done.stderr
+
+
+def test_verify_detects_an_inserted_row(tmp_path: Path) -> None:
+    job, work = three_entries(tmp_path)
+    with sqlite3.connect(work / "state.sqlite") as db:
+        db.execute("UPDATE ledger SET id = -id WHERE id >= 3")  # make room, then insert a forged entry 3
+        db.execute("UPDATE ledger SET id = 1 - id WHERE id < 0")
+        row = db.execute("SELECT * FROM ledger WHERE id = 2").fetchone()
+        db.execute(f"INSERT INTO ledger VALUES (3, {', '.join('?' * (len(row) - 1))})", row[1:])
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 1 and "ledger entry 3:" in done.stderr, done.stderr
+
+
+LOOP = """
+import sys
+from decimal import Decimal
+from pathlib import Path
+from localize.costs import ledger
+from localize.store import WorkStore
+store = WorkStore(Path(sys.argv[1]))
+for n in range(200):
+    ledger.record(store, ledger.Cost(item="translation", currency="CNY", amount=Decimal(n), note=sys.argv[2]))
+"""
+
+
+def test_two_processes_appending_keep_the_chain(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    loops = [subprocess.Popen([sys.executable, "-c", LOOP, str(work), name]) for name in ("a", "b")]
+    assert [p.wait(timeout=300) for p in loops] == [0, 0]
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 0 and "400 entries" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("bad", [
+    ("--amount", "12,00", "--currency", "CNY"),
+    ("--amount", "1e3", "--currency", "CNY"),
+    ("--amount", "100", "--currency", "EUR"),  # no EUR rate in the job
+    ("--amount", "100", "--currency", "USD", "--date", "2024-12-31"),  # before the first USD rate
+    ("--amount", "100", "--currency", "CNY", "--invoice", "missing.pdf"),
+], ids=["comma", "exponent", "unknown-currency", "no-rate-yet", "missing-invoice"])
+def test_bad_input_writes_nothing(tmp_path: Path, bad: tuple[str, ...]) -> None:
+    job, work = make_job(tmp_path)
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(b"%PDF-1.4 invoice")
+    extra = bad if "--invoice" in bad else (*bad, "--invoice", invoice)
+    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", *extra)
+    assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not work.exists()
+    add(job, work, "translation", "1")  # and with a ledger already there, still no row and no copy
+    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", *extra)
+    assert done.code == 2
+    with sqlite3.connect(work / "state.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM ledger").fetchone() == (1,)
+    assert not (work / "invoices").exists()
+
+
+def test_invoice_is_stored_by_hash(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    invoice = tmp_path / "Invoice.PDF"
+    invoice.write_bytes(b"%PDF-1.4 invoice")
+    add(job, work, "配音演员", "1200", "CNY", "--invoice", invoice)
+    with sqlite3.connect(work / "state.sqlite") as db:
+        origin, digest = db.execute("SELECT origin, evidence_sha256 FROM ledger").fetchone()
+    assert origin == "invoice" and (work / "invoices" / f"{digest}.pdf").read_bytes() == invoice.read_bytes()
