@@ -20,8 +20,11 @@ from rich.table import Table
 from localize import __version__, media
 from localize.costs import launches as launch_records
 from localize.costs import ledger
+from localize.costs.claim_pack import write_pack
 from localize.costs.money import cents, parse_amount, parse_currency
 from localize.costs.policies import claim, load_policy
+from localize.costs.report import write_report
+from localize.costs.tables import ledger_total
 from localize.delivery import load_delivery_profile, parse_band
 from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_QC_FAILED, LocalizeError
 from localize.fix import fix_cues
@@ -603,3 +606,53 @@ def release_record(job_file: str, work: str | None, platform: str, url: str, day
     values = launch_records.launch_values(platform, url, day, episodes, lang, note)
     row = launch_records.append(WorkStore(_work_dir(job, work)).db, values)
     click.echo(f"launch record {row['id']}: {row['platform']} {row['language']} episodes {row['episodes']}")
+
+
+@costs.command("report")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("-o", "--output", required=True, metavar="DIR", help="Folder for the CSVs, costs.xlsx and summary.html.")
+def costs_report(job_file: str, work: str | None, output: str) -> None:
+    """Cost tables by series, episode, language and stage (CSV and XLSX) and an HTML summary with charts;
+    every total equals the ledger sum to the cent.
+
+    Example: localize costs report jobs/sample.yaml -o reports/
+    """
+    job = load_job(job_file)
+    store = WorkStore(_work_dir(job, work))
+    entries = ledger.entries(store.db) if store.exists() else []
+    written = write_report(entries, job.series.title, Path(output))
+    click.echo(f"wrote {len(written)} files to {output}: {len(entries)} entries, "
+               f"total {ledger_total(entries)} CNY")
+
+
+@main.group("claim")
+def claim_group() -> None:
+    """Subsidy claim packs: the claim with its evidence, checksummed."""
+
+
+@claim_group.command("pack")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("-o", "--output", required=True, metavar="CLAIM.zip", help="The zip to write (atomically).")
+def claim_pack(job_file: str, work: str | None, policy: str | None, output: str) -> None:
+    """Zip the claim summary (HTML and JSON), ledger, launch records, invoices, deliverable manifests and a
+    SHA256SUMS list. The pack is written even when conditions are unmet (they are listed in it), but the
+    command then exits 1, as `costs claim` does.
+
+    Example: localize claim pack jobs/sample.yaml --policy city-30 -o claim.zip
+    """
+    job = load_job(job_file)
+    name = policy or job.costs.policy
+    if not name:
+        raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
+    chosen = load_policy(name)
+    store = WorkStore(_work_dir(job, work))
+    result = claim(store, job, chosen)
+    files = write_pack(store, result, Path(output))
+    click.echo(f"wrote {output}: {len(files)} files, subsidy after caps {result['subsidy_after_caps']} CNY")
+    for unmet in result["unmet_conditions"]:
+        click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}", err=True)
+    if result["unmet_conditions"]:
+        raise click.exceptions.Exit(EXIT_QC_FAILED)

@@ -1,0 +1,181 @@
+"""Cost reports and claim packs through the real CLI, real SQLite and real files.
+
+The key check is reconciliation: every table (CSV and XLSX) sums to the ledger's own total to the cent,
+computed here straight from SQLite as Decimal."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from tests.conftest import localize
+from tests.test_costs import add, launch, make_job
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+TABLES = ("series", "episode", "language", "stage")
+
+
+def ledger_sum(work: Path) -> Decimal:
+    with sqlite3.connect(work / "state.sqlite") as db:
+        return sum((Decimal(a) for (a,) in db.execute("SELECT amount_cny FROM ledger")), Decimal(0))
+
+
+def costed_job(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Entries across episodes, languages, stages and currencies, one with an invoice, one unassigned."""
+    job, work = make_job(tmp_path, targets="[en, es]")
+    invoice = tmp_path / "发票.pdf"
+    invoice.write_bytes(b"%PDF-1.4 invoice for dubbing \xe9\x85\x8d\xe9\x9f\xb3")
+    add(job, work, "配音演员", "1200", "CNY", "--episode", "3", "--lang", "en", "--stage", "dub", "--invoice", invoice)
+    add(job, work, "translation", "1000", "USD", "--date", "2025-03-15", "--episode", "1", "--lang", "en",
+        "--stage", "translate")
+    add(job, work, "subtitling", "333.33", "USD", "--date", "2025-07-01", "--episode", "10", "--lang", "es",
+        "--stage", "translate")
+    add(job, work, "review", "0.01", "CNY", "--episode", "2", "--lang", "es", "--stage", "review")
+    add(job, work, "correction", "-10.5", "CNY", "--episode", "3", "--lang", "en", "--stage", "dub")
+    add(job, work, "项目管理", "99.99")
+    return job, work, invoice
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path.name} has no UTF-8 BOM"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def sheet_rows(book: zipfile.ZipFile, index: int) -> list[list[str | Decimal]]:
+    root = ET.fromstring(book.read(f"xl/worksheets/sheet{index}.xml"))
+    rows = []
+    for row in root.iterfind(".//m:row", NS):
+        cells: list[str | Decimal] = []
+        for cell in row.iterfind("m:c", NS):
+            if cell.get("t") == "inlineStr":
+                cells.append(cell.findtext("m:is/m:t", namespaces=NS) or "")
+            else:
+                cells.append(Decimal(cell.findtext("m:v", namespaces=NS)))
+        rows.append(cells)
+    return rows
+
+
+def test_report_tables_reconcile_to_the_ledger(tmp_path: Path) -> None:
+    job, work, _ = costed_job(tmp_path)
+    total = ledger_sum(work)
+    assert total == Decimal("7100.00") + Decimal("2399.98") + Decimal("1200") + Decimal("0.01") \
+        - Decimal("10.50") + Decimal("99.99")
+    done = localize("costs", "report", job, "--work", work, "-o", tmp_path / "report")
+    assert done.code == 0, done.stderr
+    assert f"total {total} CNY" in done.stdout
+    for name in TABLES:
+        rows = read_csv(tmp_path / "report" / f"costs_by_{name}.csv")
+        body, last = rows[1:-1], rows[-1]
+        assert sum(Decimal(r[2]) for r in body) == total == Decimal(last[2]), name
+        assert sum(int(r[1]) for r in body) == int(last[1]) == 6
+        assert all(re.fullmatch(r"-?\d+\.\d\d", r[2]) for r in rows[1:]), "amounts are exact 2-decimal strings"
+    episodes = [r[0] for r in read_csv(tmp_path / "report" / "costs_by_episode.csv")[1:-1]]
+    assert episodes == ["1", "2", "3", "10", "(未指定 unassigned)"]  # numeric order, unassigned last
+    languages = {r[0]: r[2] for r in read_csv(tmp_path / "report" / "costs_by_language.csv")[1:-1]}
+    assert languages == {"en": "8289.50", "es": "2399.99", "(未指定 unassigned)": "99.99"}
+
+    with zipfile.ZipFile(tmp_path / "report" / "costs.xlsx") as book:
+        assert book.testzip() is None
+        for part in book.namelist():
+            ET.fromstring(book.read(part))  # every part is well-formed XML
+        assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"} \
+            <= set(book.namelist())
+        sheets = ET.fromstring(book.read("xl/workbook.xml")).findall(".//m:sheet", NS)
+        assert len(sheets) == 4 and "语言" in sheets[2].get("name")
+        for index in range(1, 5):
+            rows = sheet_rows(book, index)
+            assert sum(r[2] for r in rows[1:-1]) == total == rows[-1][2]
+        assert "配音演员" not in str(sheet_rows(book, 1)) and "合计 Total" in str(sheet_rows(book, 1))
+
+    html = (tmp_path / "report" / "summary.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and "<script" not in html.lower()
+    assert "按环节的成本 Cost by stage" in html and "按语言的成本 Cost by language" in html
+    assert "配音 dub" in html and "翻译 translate" in html  # stage labels in both languages
+    assert f"{total} CNY" in html
+
+
+def test_report_is_deterministic(tmp_path: Path) -> None:
+    job, work, _ = costed_job(tmp_path)
+    for name in ("a", "b"):
+        assert localize("costs", "report", job, "--work", work, "-o", tmp_path / name).code == 0
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert not [f for f in files if f.startswith(".")], "no temp files left behind"
+    for name in files:
+        first, second = ((tmp_path / d / name).read_bytes() for d in ("a", "b"))
+        if name == "summary.html":
+            first, second = (re.sub(rb"<p class=\"generated\">.*?</p>", b"", x) for x in (first, second))
+        assert first == second, name
+
+
+def test_report_of_an_empty_ledger(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    done = localize("costs", "report", job, "--work", work, "-o", tmp_path / "report")
+    assert done.code == 0, done.stderr
+    assert read_csv(tmp_path / "report" / "costs_by_stage.csv")[-1] == ["合计 Total", "0", "0.00"]
+
+
+def test_claim_pack(tmp_path: Path) -> None:
+    job, work, invoice = costed_job(tmp_path)
+    launch(job, work)
+    manifest = work / "ep01" / "package" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"episode": "ep01", "files": []}\n', encoding="utf-8")
+    out = tmp_path / "out" / "claim.zip"
+    done = localize("claim", "pack", job, "--work", work, "--policy", "city-30", "-o", out)
+    assert done.code == 0, done.stderr
+    assert [p.name for p in out.parent.iterdir()] == ["claim.zip"], "written by temp file + rename"
+
+    with zipfile.ZipFile(out) as pack:
+        files = {name: pack.read(name) for name in pack.namelist()}
+    listed = dict(reversed(line.split("  ", 1)) for line in files["SHA256SUMS"].decode().splitlines())
+    assert set(listed) == set(files) - {"SHA256SUMS"}
+    assert all(hashlib.sha256(files[name]).hexdigest() == digest for name, digest in listed.items())
+
+    cli = localize("costs", "claim", job, "--work", work, "--policy", "city-30", "--json")
+    assert json.loads(files["summary.json"]) == json.loads(cli.stdout)
+    summary = json.loads(files["summary.json"])
+    # counted: 配音演员 1200 + translation 7100.00 + subtitling 2399.98 + correction -10.50 (its stage is dub)
+    # = 10689.49 (the 0.01 "review" counts: reviewing the translation is 译制; 项目管理 is not);
+    # × 0.30 = 3206.847 → 3206.85
+    assert (summary["eligible_cost"], summary["subsidy_after_caps"]) == ("10689.49", "3206.85")
+    html = files["summary.html"].decode("utf-8")
+    assert "封顶后补助" in html and "Subsidy after caps" in html and "3206.85" in html
+
+    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+    assert files[f"invoices/{digest}.pdf"] == invoice.read_bytes()
+    assert files["manifests/ep01/package/manifest.json"] == manifest.read_bytes()
+    with sqlite3.connect(work / "state.sqlite") as db:
+        hashes = [h for (h,) in db.execute("SELECT entry_sha256 FROM ledger ORDER BY id")]
+    ledger_rows = list(csv.DictReader(io.StringIO(files["ledger.csv"].decode("utf-8-sig"))))
+    assert [r["entry_sha256"] for r in ledger_rows] == hashes
+    launches = list(csv.DictReader(io.StringIO(files["launches.csv"].decode("utf-8-sig"))))
+    assert [(r["platform"], r["language"], r["episodes"]) for r in launches] == [("YouTube", "en", "1-80")]
+
+
+def test_claim_pack_with_unmet_conditions_still_lists_them(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "1000")
+    out = tmp_path / "claim.zip"
+    done = localize("claim", "pack", job, "--work", work, "--policy", "city-30", "-o", out)
+    assert done.code == 1 and "overseas_launch" in done.stderr
+    with zipfile.ZipFile(out) as pack:
+        summary = json.loads(pack.read("summary.json"))
+        assert "境外主流平台上线" in pack.read("summary.html").decode("utf-8")
+    assert [u["condition"] for u in summary["unmet_conditions"]] == ["overseas_launch"]
+
+
+def test_claim_pack_unknown_policy_writes_nothing(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "1000")
+    done = localize("claim", "pack", job, "--work", work, "--policy", "nowhere-99", "-o", tmp_path / "claim.zip")
+    assert done.code == 2 and not (tmp_path / "claim.zip").exists()
