@@ -74,21 +74,25 @@ def filtergraph(method: str, band: tuple[int, int]) -> str:
     return f"{mask},subtitles=f=burn.ass:fontsdir=fonts[v]"
 
 
-def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio: media.StreamInfo) -> list[str]:
-    """libx264 High 4:2:0 per profile, closed GOP of half a second, moov first; audio copied when it fits."""
+def audio_args(profile: DeliveryProfile, audio_filter: str) -> list[str]:
+    """AAC at the profile's rate through ``audio_filter`` (the loudness pass): every package re-encodes sound."""
+    return ["-af", audio_filter, "-c:a", "aac", "-ar", str(profile.sample_rate), "-b:a", "192k"]
+
+
+def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio_filter: str) -> list[str]:
+    """libx264 High 4:2:0 per profile, closed GOP of half a second, moov first; audio normalised."""
     gop = max(1, round((fps or Fraction(25)) / 2))
     rate = (["-b:v", profile.video_bitrate, "-maxrate", profile.video_bitrate, "-bufsize", profile.video_bitrate]
             if profile.video_bitrate else ["-crf", str(profile.video_crf if profile.video_crf is not None else 20)])
-    copy_audio = audio.codec == profile.audio_codec == "aac" and audio.sample_rate == profile.sample_rate
-    sound = ["-c:a", "copy"] if copy_audio else ["-c:a", "aac", "-ar", str(profile.sample_rate), "-b:a", "192k"]
     return ["-c:v", "libx264", "-profile:v", profile.video_profile.lower(), "-pix_fmt", "yuv420p",
             "-preset", profile.video_preset, *rate, "-g", str(gop), "-keyint_min", str(gop),
-            "-flags:v", "+bitexact+cgop", *sound]
+            "-flags:v", "+bitexact+cgop", *audio_args(profile, audio_filter)]
 
 
 def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int], screen: Screen,
-         clearance_px: int, target: Path, ffmpeg: str, tags: list[str]) -> None:
-    """Encode ``video`` with the band masked and ``track`` burned in to ``target`` (tags: extra ffmpeg args)."""
+         clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str) -> None:
+    """Encode ``video`` with the band masked and ``track`` burned in to ``target`` (tags: extra ffmpeg args;
+    ``audio_filter``: the loudness pass)."""
     if profile.mask_method is None:
         raise BadInput(f"profile '{profile.name}' burns subtitles in but names no mask method (blur or box)")
     info = media.probe(video)
@@ -96,7 +100,6 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
         raise BadInput(f"mask band {band[0]}:{band[1]} lies outside the {info.width}x{info.height} frame of {video}")
     frame_screen = replace(screen, width=info.width or screen.width, height=info.height or screen.height)
     text = render_ass(track, frame_screen, band[0], clearance_px)
-    audio = next(s for s in info.streams if s.type == "audio")
     fps = Fraction(info.fps) if info.fps else None
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
         # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.
@@ -104,7 +107,7 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
         Path(work, "fonts").symlink_to(fonts_dir(), target_is_directory=True)
         command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                    "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band),
-                   "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio), "-fflags", "+bitexact",
+                   "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio_filter), "-fflags", "+bitexact",
                    "-flags:a", "+bitexact",
                    *tags, "-movflags", "+faststart", str(target.resolve())]
         done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=work)

@@ -1,7 +1,8 @@
 """Release packages: the episode with its subtitles muxed (soft ``mov_text``) or beside it (sidecars), and a
 manifest.json with every file's checksum, size, duration and streams.
 
-Video and audio are stream-copied, never re-encoded, and every ffmpeg output is bit-exact, so the same
+Soft and sidecar packages stream-copy the video; the audio is always re-encoded (AAC at the profile's rate)
+because it is brought to the profile's loudness target. Every ffmpeg output is bit-exact, so the same
 inputs give byte-identical files and a manifest that differs only in ``created``. The package is built in
 a temp folder next to the output, checked by package QC, then renamed into place: a failure at any
 point leaves no partial package behind.
@@ -21,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from localize import __version__, burn, media
+from localize import __version__, burn, loudness, media
 from localize.delivery import DeliveryProfile
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
@@ -122,7 +123,10 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
-        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports, band)
+        audio_filter = loudness.normalize_filter(video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
+                                                 profile.sample_rate)
+        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports,
+                             audio_filter, band)
         failures = check_package(temp, profile)
         if failures:
             first = failures[0]
@@ -136,26 +140,25 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
 
 
 def _require_stream_copy(info: media.Probe, profile: DeliveryProfile) -> None:
-    """Stream copy can only deliver what the source already is; re-encoding is a later increment."""
-    for kind, codec in (("video", profile.video_codec), ("audio", profile.audio_codec)):
-        got = next(s.codec for s in info.streams if s.type == kind)
-        if got != codec:
-            raise BadInput(f"{info.path}: {kind} is {got} but '{profile.name}' needs {codec}; "
-                           "re-encoding arrives in a later version, so convert the source first")
+    """Stream copy can only deliver the video the source already has (audio is re-encoded anyway)."""
+    got = next(s.codec for s in info.streams if s.type == "video")
+    if got != profile.video_codec:
+        raise BadInput(f"{info.path}: video is {got} but '{profile.name}' needs {profile.video_codec}; "
+                       "only burned profiles re-encode video, so convert the source first")
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
-              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict],
+              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict], audio_filter: str,
               band: tuple[int, int] | None = None) -> dict[str, Any]:
     first = tracks[0].language
     mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
     if profile.subtitles == "burned" and band is not None:
         tags = _metadata_args(release, profile) + ["-metadata:s:a:0", f"language={iso639_2(audio_language)}"]
         burn.burn(video, tracks[0], profile, band, screen(profile.subtitle_profile),
-                  int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, tags)
+                  int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, tags, audio_filter)
     else:
         soft = tracks if profile.subtitles == "mov_text" else []
-        _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder)
+        _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder, audio_filter)
     sidecars = []
     for track in tracks if profile.subtitles == "sidecar" else []:
         for fmt in profile.sidecars:
@@ -181,8 +184,8 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
 
 
 def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
-         audio_language: str, ffmpeg: str, folder: Path) -> None:
-    """Stream-copy picture and sound, add one tagged mov_text track per language, first one default."""
+         audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
+    """Stream-copy the picture, normalise the sound, add one tagged mov_text track per language (first default)."""
     inputs, maps, tags = ["-i", str(video)], ["-map", "0:v:0", "-map", "0:a:0"], []
     for number, track in enumerate(tracks):
         srt = folder / f".input.{number}.srt"  # validated cues rendered once, whatever format came in
@@ -195,7 +198,8 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
                  f"-disposition:s:{number}", "default" if number == 0 else "0"]
     metadata = _metadata_args(release, profile)
     command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps,
-               "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-map_metadata", "-1", "-map_chapters", "-1",
+               "-c:v", "copy", *burn.audio_args(profile, audio_filter), "-c:s", "mov_text",
+               "-map_metadata", "-1", "-map_chapters", "-1",
                *metadata, "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags,
                "-movflags", "+faststart", *_BITEXACT, str(target)]
     done = subprocess.run(command, check=False, capture_output=True, text=True)

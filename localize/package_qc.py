@@ -2,8 +2,8 @@
 
 Checks what a platform's ingest (or a distributor's QC vendor) would reject: missing or untagged streams,
 wrong codecs or frame size, picture and sound that drift apart, names off the pattern, files changed
-after packaging. Every failure names the file, the check, what was measured and what was expected.
-Loudness joins these checks when normalisation arrives.
+after packaging, sound off the loudness target or over the true-peak limit. Every failure names the file,
+the check, what was measured and what was expected.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from typing import Any
 
 import av
 
+from localize import loudness, media
 from localize.delivery import DeliveryProfile
 from localize.errors import BadInput
 from localize.store import sha256_file
 
 MANIFEST = "manifest.json"
+LOUDNESS_TOLERANCE_LU = 1.0
 # ISO 639-2/B codes, what ffmpeg's MP4 muxer and most players expect in a track's language field.
 ISO639_2 = {"en": "eng", "zh": "chi", "yue": "chi", "cmn": "chi", "es": "spa", "pt": "por", "id": "ind",
             "th": "tha", "vi": "vie", "ar": "ara", "ko": "kor", "ja": "jpn", "fr": "fre", "de": "ger",
@@ -157,6 +159,7 @@ def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> 
         if gap > frame_ms:
             failures.append(Failure(name, f"audio/video {check}", f"{gap:.1f} ms apart",
                                     f"≤ {frame_ms:.1f} ms (one frame)"))
+    failures += check_loudness(path, profile)
     subtitles = [s for s in streams if s["type"] == "subtitle"]
     wanted = languages if profile.subtitles == "mov_text" else []
     failures += _expect(name, "subtitle tracks", len(subtitles), len(wanted))
@@ -164,6 +167,19 @@ def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> 
         failures += _expect(name, f"subtitle {number} codec", stream["codec"], "mov_text")
         failures += _expect(name, f"subtitle {number} language", stream["language"], iso639_2(lang))
         failures += _expect(name, f"subtitle {number} default", stream["default"], number == 0)
+    return failures
+
+
+def check_loudness(path: Path, profile: DeliveryProfile, ffmpeg: str | None = None) -> list[Failure]:
+    """Integrated loudness within ±1 LU of the profile's target and true peak at or under its limit."""
+    measured = loudness.measure(path, media.find_ffmpeg(ffmpeg))
+    failures = []
+    if abs(measured.integrated_lufs - profile.target_lufs) > LOUDNESS_TOLERANCE_LU:
+        failures.append(Failure(path.name, "loudness", f"{measured.integrated_lufs:.1f} LUFS",
+                                f"{profile.target_lufs:.1f} ± {LOUDNESS_TOLERANCE_LU:.0f} LU"))
+    if measured.true_peak_dbtp > profile.true_peak_dbtp:
+        failures.append(Failure(path.name, "true peak", f"{measured.true_peak_dbtp:.1f} dBTP",
+                                f"≤ {profile.true_peak_dbtp:.1f} dBTP"))
     return failures
 
 

@@ -50,7 +50,7 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
 def check_force(names: tuple[str, ...], job: Job) -> set[str]:
     """Stage names to re-run; ``translate`` means every target language, ``all`` every stage."""
     translations = {f"translate.{language}" for language in job.targets}
-    known = {s.name for s in ALL_STAGES} | translations
+    known = {s.name for s in ALL_STAGES} | translations | {f"package.{name}" for name in job.delivery}
     unknown = [n for n in names if n not in known | {"all", "translate"}]
     if unknown:
         raise BadInput(f"--force {unknown[0]}: no such stage; stages are {', '.join(sorted(known))} "

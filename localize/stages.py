@@ -8,6 +8,7 @@ Adding a stage never touches the runner.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
@@ -17,10 +18,13 @@ from typing import Any
 from localize import media
 from localize.asr import AsrOptions, WhisperEngine
 from localize.characters import hotwords
+from localize.delivery import load_delivery_profile
 from localize.formats import import_transcript, render_track
 from localize.glossary import load_glossary
 from localize.job import Episode, Job
 from localize.model import Track, Transcript, cues_from_json, cues_to_json
+from localize.package import Release, build_package
+from localize.package_qc import check_package
 from localize.profiles import SubtitleProfile, load_profile
 from localize.qc import Speech, check_track, report
 from localize.segment import source_cues
@@ -180,8 +184,8 @@ def _translate(call: StageCall, stage: Stage, language: str) -> None:
     stats = {"tm": draft.leverage, "mt": {"engine": engine.identity if engine else None, "cached": draft.cached,
                                           "segments": draft.engine_calls, "units": draft.engine_units},
              "llm_tokens": [a - b for a, b in zip(_llm_tokens(engine), tokens_before, strict=True)]}
-    atomic_write_json(call.output("draft", stage), draft.to_json() | {"stats": stats})
-    atomic_write_text(call.output("srt", stage), render_track(Track(language, tuple(cues)), "srt"))
+    atomic_write_json(call.output(f"draft.{language}", stage), draft.to_json() | {"stats": stats})
+    atomic_write_text(call.output(f"srt.{language}", stage), render_track(Track(language, tuple(cues)), "srt"))
     atomic_write_json(call.output("qc", stage), report(cues, violations, profile))
     record_translation_stats(call.tools.store.db, call.episode.id, language, stats)
 
@@ -195,13 +199,52 @@ def translate_stage(language: str, job: Job) -> Stage:
     """One target language's stage: its inputs are the source cues and every file that binds the wording."""
     settings = job.translation
     return Stage(
-        f"translate.{language}", 1, needs=("cues", "probe", "shots", *job_files(job)),
-        makes={"draft": "draft.json", "srt": f"{{episode}}.{language}.srt", "qc": "qc.json"},
+        f"translate.{language}", 2, needs=("cues", "probe", "shots", *job_files(job)),
+        makes={f"draft.{language}": "draft.json", f"srt.{language}": f"{{episode}}.{language}.srt", "qc": "qc.json"},
         settings=lambda j: {"language": language, "engines": settings.engines_for(language),
                             "tm_threshold": settings.tm_threshold, "synopsis": settings.synopsis,
                             "currency": settings.currency_for(language),
                             "llm": asdict(settings.llm), "subtitles": asdict(j.subtitles)},
         action=lambda call, stage: _translate(call, stage, language),
+    )
+
+
+def episode_number(episode: Episode, job: Job) -> int:
+    """The number a package names: the digits of the id (ep07 → 7), else the episode's place in the job."""
+    digits = re.findall(r"\d+", episode.id)
+    return int(digits[-1]) if digits else [e.id for e in job.episodes].index(episode.id) + 1
+
+
+def package_languages(job: Job, profile_name: str) -> tuple[str, ...]:
+    """Soft and sidecar packages carry every target (the first is the default); a burned one only the first."""
+    burned = load_delivery_profile(profile_name).subtitles == "burned"
+    return job.targets[:1] if burned else job.targets
+
+
+def _package(call: StageCall, stage: Stage, profile_name: str) -> None:
+    """Build the release into the stage's own folder, then record package QC as the stage's ``qc`` so a
+    package that fails it makes ``localize run`` exit 1 like any other failed check."""
+    job, profile = call.job, load_delivery_profile(profile_name)
+    series = job.series
+    release = Release(series.title, episode_number(call.episode, job), series.first_producer or None,
+                      series.licence or None)
+    subs = [(language, call.inputs[f"srt.{language}"]) for language in package_languages(job, profile_name)]
+    folder = call.out / RELEASE
+    build_package(call.inputs["video"], subs, profile, folder, release, job.source_language, call.tools.ffmpeg)
+    failures = check_package(folder, profile)
+    atomic_write_json(call.output("qc", stage), {"profile": profile.name, "passed": not failures,
+                                                 "failures": [failure.to_json() for failure in failures]})
+
+
+def package_stage(profile_name: str, job: Job) -> Stage:
+    """One delivery profile's release package, built from the translated SRTs and checked by package QC."""
+    languages = package_languages(job, profile_name)
+    return Stage(
+        f"package.{profile_name}", 1, needs=("video", "probe", *(f"srt.{language}" for language in languages)),
+        makes={"manifest": f"{RELEASE}/manifest.json", "qc": "qc.json"},
+        settings=lambda j: {"profile": asdict(load_delivery_profile(profile_name)), "languages": languages,
+                            "series": asdict(j.series), "source_language": j.source_language},
+        action=lambda call, stage: _package(call, stage, profile_name),
     )
 
 
@@ -236,13 +279,15 @@ SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
                     settings=lambda job: {"language": job.source_language, "subtitles": asdict(job.subtitles)},
                     action=_source_cues)
 
+RELEASE = "release"  # the package folder inside a package.<profile> stage folder: what gets uploaded
 ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES)
 
 
 def chain_for(episode: Episode, job: Job) -> tuple[Stage, ...]:
     """The stages one episode goes through, in order."""
     first = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
-    return first + tuple(translate_stage(language, job) for language in job.targets)
+    translations = tuple(translate_stage(language, job) for language in job.targets)
+    return first + translations + tuple(package_stage(name, job) for name in job.delivery)
 
 
 def sources_of(episode: Episode, job: Job) -> dict[str, Path]:

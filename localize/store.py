@@ -181,9 +181,12 @@ class WorkStore:
             shutil.rmtree(temp, ignore_errors=True)
 
     def publish(self, staged: Path, episode: str, stage: str) -> None:
-        """Rename each staged file into the stage folder (one rename per file: atomic on POSIX)."""
+        """Rename each staged file into the stage folder (one rename per file: atomic on POSIX); a staged
+        folder (a release package) replaces the previous one whole, since a rename cannot merge folders."""
         target = self.stage_dir(episode, stage)
         for item in sorted(staged.iterdir()):
+            if item.is_dir() and (target / item.name).is_dir():
+                shutil.rmtree(target / item.name)
             os.replace(item, target / item.name)
 
     def clean_stale_staging(self) -> None:

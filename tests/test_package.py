@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from localize.burn import family_for, filtergraph, fonts_dir, render_ass
+from localize.delivery import load_delivery_profile
 from localize.media import find_ffmpeg
 from localize.model import Cue, Track
-from localize.package_qc import describe_streams
+from localize.package_qc import check_loudness, describe_streams
 from localize.profiles import screen
 from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize
 
@@ -72,6 +73,21 @@ def test_one_byte_edit_fails_package_qc(tmp_path: Path, subs: tuple[Path, Path])
     checked = localize("qc", "package", out, "--profile", "youtube-shorts", "--json")
     assert checked.code == 1
     assert {f["check"] for f in json.loads(checked.stdout)["failures"]} == {"sha256"}
+
+
+def test_package_is_normalised_and_quieter_audio_fails_the_loudness_check(tmp_path: Path,
+                                                                         subs: tuple[Path, Path]) -> None:
+    out = tmp_path / "release"
+    assert package(out, *subs).code == 0
+    video = out / "Test-Series_001_en.mp4"
+    profile = load_delivery_profile("youtube-shorts")
+    assert check_loudness(video, profile) == []
+    quiet = tmp_path / "quiet.mp4"
+    subprocess.run([find_ffmpeg(None), "-nostdin", "-loglevel", "error", "-i", str(video), "-map", "0:v", "-map",
+                    "0:a", "-c:v", "copy", "-af", "volume=-20dB", "-c:a", "aac", str(quiet)], check=True)
+    failures = check_loudness(quiet, profile)
+    assert [(f.file, f.check, f.expected) for f in failures] == [("quiet.mp4", "loudness", "-14.0 ± 1 LU")]
+    assert float(failures[0].measured.split()[0]) < -30
 
 
 def test_same_inputs_give_the_same_manifest_apart_from_created(tmp_path: Path, subs: tuple[Path, Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -28,12 +29,19 @@ def _status_table(job, work) -> dict[tuple[str, str], str]:
     return {(r["episode"], r["stage"]): r["state"] for r in json.loads(result.stdout)}
 
 
-def test_sample_job_runs_then_is_fully_cached(tmp_path):
-    work = tmp_path / "work"
-    first = _run(REPO / "jobs" / "sample.yaml", "--work", work)
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """The sample job run once into a fresh work dir: (work dir, the first run's summary)."""
+    work = tmp_path_factory.mktemp("sample") / "work"
+    return work, _run(REPO / "jobs" / "sample.yaml", "--work", work)
+
+
+def test_sample_job_runs_then_is_fully_cached(sample_run):
+    work, first = sample_run
     assert set(_statuses(first).values()) == {"ran"}
     assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "shots"), ("ep01", "transcribe"),
-                                      ("ep01", "source_cues"), ("ep01", "translate.en")]
+                                      ("ep01", "source_cues"), ("ep01", "translate.en"),
+                                      ("ep01", "package.youtube-shorts"), ("ep01", "package.vertical-app")]
     srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
     probe = json.loads((work / "ep01" / "ingest" / "probe.json").read_text())
     assert (probe["width"], probe["height"]) == (1080, 1920) and 40_000 <= probe["duration_ms"] <= 60_000
@@ -43,9 +51,27 @@ def test_sample_job_runs_then_is_fully_cached(tmp_path):
 
     again = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(again).values()) == {"cached"}
-    assert again["cache_hits"] == 5 and again["stages_run"] == 0
+    assert again["cache_hits"] == 7 and again["stages_run"] == 0
     english = json.loads((work / "ep01" / "translate.en" / "qc.json").read_text())
     assert english["passed"] and english["cues"] >= 15
+
+
+@pytest.mark.parametrize("profile", ["youtube-shorts", "vertical-app"])
+def test_sample_run_delivers_english_packages_that_pass_qc_until_a_byte_changes(sample_run, tmp_path, profile):
+    work, _ = sample_run
+    release = work / "ep01" / f"package.{profile}" / "release"
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["languages"] == ["en"] and manifest["metadata"]["comment"] == "SAMPLE-0000"
+    checked = localize("qc", "package", release, "--profile", profile, "--json")
+    assert checked.code == 0, checked.stdout
+    edited = shutil.copytree(release, tmp_path / "edited")
+    video = edited / "The-Son-in-Law-Returns_001_en.mp4"
+    data = bytearray(video.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    video.write_bytes(bytes(data))
+    checked = localize("qc", "package", edited, "--profile", profile, "--json")
+    assert checked.code == 1
+    assert "sha256" in {f["check"] for f in json.loads(checked.stdout)["failures"]}
 
 
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):

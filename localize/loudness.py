@@ -1,0 +1,66 @@
+"""Loudness: measure an episode with ffmpeg ``loudnorm`` and bring it to a profile's target in a second pass.
+
+Platforms turn loud uploads down and leave quiet ones quiet, so a package off its target sounds wrong next
+to everything else in the feed. Two passes (measure, then apply the measured values with ``linear=true``)
+keep the mix's dynamics whenever the true-peak limit allows a plain gain; otherwise loudnorm falls back to
+its dynamic mode on its own. Package QC re-measures the delivered file with ``ebur128``, an independent
+meter, so normalisation is never checked by the same filter that did it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from localize.errors import BadInput
+
+LRA = 11.0  # loudnorm's default loudness range; short dramas sit well below it
+# AAC re-encoding can overshoot inter-sample peaks a little: aim this far under the profile's limit.
+PEAK_HEADROOM_DB = 0.5
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str) -> str:
+    """Run ``audio_filter`` over the first audio stream and return ffmpeg's log, where both meters report."""
+    command = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(media), "-map", "0:a:0",
+               "-af", audio_filter, "-f", "null", "-"]
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        raise BadInput(f"ffmpeg could not measure the loudness of {media}: {reason}")
+    return done.stderr
+
+
+def normalize_filter(media: Path, target_lufs: float, true_peak_dbtp: float, ffmpeg: str,
+                     sample_rate: int) -> str:
+    """The second-pass loudnorm filter for ``media``, from a first pass that measures it."""
+    peak = true_peak_dbtp - PEAK_HEADROOM_DB
+    log = _audio_filter_run(ffmpeg, media, f"loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:print_format=json")
+    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
+    if found is None:
+        raise BadInput(f"ffmpeg loudnorm printed no measurement for {media}")
+    measured = json.loads(found.group(0))
+    # loudnorm works at 192 kHz internally; resample back to the delivery rate in the same graph.
+    return (f"loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:measured_I={measured['input_i']}"
+            f":measured_TP={measured['input_tp']}:measured_LRA={measured['input_lra']}"
+            f":measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}:linear=true,"
+            f"aresample={sample_rate}")
+
+
+def measure(media: Path, ffmpeg: str) -> Loudness:
+    """Integrated loudness and true peak of ``media``'s first audio stream (EBU R128 meter)."""
+    log = _audio_filter_run(ffmpeg, media, "ebur128=peak=true")
+    summary = log[log.rfind("Summary:"):]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if integrated is None or peak is None:
+        raise BadInput(f"ffmpeg ebur128 printed no loudness summary for {media}")
+    return Loudness(float(integrated.group(1)), float(peak.group(1)))
