@@ -119,7 +119,11 @@ def make_inputs(folder: Path) -> list[Path]:
 
 
 def child_env() -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    # Children keep Python's bytecode cache, as every user install does (some sandboxes disable it, which
+    # would charge localize, the larger package, for recompiling itself on every run).
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def localize_command(inputs: list[Path], out_dir: Path) -> list[str]:
