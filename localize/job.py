@@ -309,10 +309,18 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
         if any((r.currency, r.date) == (rate.currency, rate.date) for r in rates):
             raise entry.error(f"a second {rate.currency} rate for {rate.date}; keep one", "date")
         rates.append(rate)
-    rate_card = section.get("rate_card", lambda v: v, {})
-    if not isinstance(rate_card, dict):
-        raise section.error(f"must be a mapping (rate name: price), got {kind_of(rate_card)}", "rate_card")
+    card = Section(file, "costs.rate_card", section.get("rate_card", lambda v: v, {}), RATE_CARD_KEYS)
+    rate_card: dict[str, Any] = {"currency": card.get("currency", _currency, "CNY")}
+    rate_card |= {key: card.get(key, _price, Decimal(0)) for key in RATE_CARD_KEYS if key != "currency"}
     return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
+
+
+RATE_CARD_KEYS = ("currency", "compute_second", "mt_unit", "llm_1k_tokens")
+
+
+def _price(value: Any) -> Decimal:
+    """A rate-card price: zero (a quantity logged but not charged) or a positive decimal."""
+    return Decimal(0) if str(value).strip() in ("0", "0.0") else _positive_decimal(value)
 
 
 def _engine_list(value: Any) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ it reads). Content hashes decide, never timestamps; a killed run resumes where i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from localize import media
+from localize.costs.auto import record_stage
+from localize.costs.money import rate_for
 from localize.errors import BadInput
 from localize.formats import read_track
 from localize.glossary import load_glossary
@@ -39,6 +42,9 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
             read_track(episode.subtitles, job.source_language)
     if any(not e.subtitles for e in episodes):
         resolve_whisper_model(job.asr.model)
+    currency = job.costs.rate_card["currency"]
+    if currency != "CNY":  # automatic cost entries must be priceable before the first stage runs
+        rate_for(job.costs.rates, currency, dt.datetime.now(dt.timezone.utc).date(), job.path)
     for path in job.glossaries:
         load_glossary(path)  # a glossary with lint errors must not silently steer a translation
     for language in job.targets:
@@ -135,6 +141,7 @@ class Runner:
             raise
         seconds = time.monotonic() - started
         self.store.record_result(episode.id, stage.name, key, outputs, seconds)
+        record_stage(self.store.db, self.job, episode, stage.name, seconds)  # the cost ledger sees every run
         return StageResult(key, outputs, seconds, "")
 
 
