@@ -112,8 +112,15 @@ class WorkStore:
         if self._db is None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.root / "state.sqlite", timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
+            for attempt in range(100):  # two processes opening a new store at once: switching to WAL can't wait
+                try:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                    self._db.executescript(SCHEMA)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 99:
+                        raise
+                    time.sleep(0.05)
         return self._db
 
     def exists(self) -> bool:
