@@ -30,6 +30,8 @@ FAMILIES = {"LATIN": "Noto Sans", "GREEK": "Noto Sans", "CYRILLIC": "Noto Sans",
 # Scripts we know the missing font for, so the message says what to ship.
 MISSING = {"CJK": "Noto Sans CJK", "HIRAGANA": "Noto Sans CJK JP", "KATAKANA": "Noto Sans CJK JP",
            "HANGUL": "Noto Sans CJK KR", "DEVANAGARI": "Noto Sans Devanagari", "HEBREW": "Noto Sans Hebrew"}
+# Languages whose script we know before any text exists, for the check before a run starts.
+LANGUAGE_SCRIPTS = {"zh": "CJK", "yue": "CJK", "ja": "HIRAGANA", "ko": "HANGUL", "hi": "DEVANAGARI", "he": "HEBREW"}
 BLUR = "boxblur=luma_radius=40:luma_power=3:chroma_radius=20:chroma_power=3"  # radius ≤ half the band height
 
 
@@ -48,16 +50,27 @@ def family_for(track: Track) -> str:
                 scripts[script] = scripts.get(script, 0) + 1
     uncovered = sorted(s for s in scripts if s not in FAMILIES)
     if uncovered:
-        font = MISSING.get(uncovered[0], f"a Noto font for {uncovered[0].title()} script")
-        raise BadInput(f"no shipped font covers the {uncovered[0].title()} script of '{track.language}' subtitles; "
-                       f"burn-in needs {font} in localize/fonts (shipped: {', '.join(sorted(set(FAMILIES.values())))})")
+        raise _no_font(uncovered[0], track.language)
     non_latin = [s for s in scripts if FAMILIES[s] != "Noto Sans"]
     return FAMILIES[max(non_latin, key=scripts.__getitem__)] if non_latin else "Noto Sans"
 
 
-def render_ass(track: Track, screen: Screen, band_top: int, clearance_px: int) -> str:
-    """The track as ASS on ``screen`` with captions kept above the masked band, in the script's font."""
-    placed = screen.above_band(band_top, clearance_px)
+def require_font_for_language(language: str) -> None:
+    """Refuse at once a burn-in into a language whose script no shipped font covers (e.g. ja, ko)."""
+    script = LANGUAGE_SCRIPTS.get(language.split("-")[0].lower())
+    if script:
+        raise _no_font(script, language)
+
+
+def _no_font(script: str, language: str) -> BadInput:
+    font = MISSING.get(script, f"a Noto font for {script.title()} script")
+    return BadInput(f"no shipped font covers the {script.title()} script of '{language}' subtitles; burn-in needs "
+                    f"{font} in localize/fonts (shipped: {', '.join(sorted(set(FAMILIES.values())))})")
+
+
+def render_ass(track: Track, screen: Screen, band_top: int | None, clearance_px: int) -> str:
+    """The track as ASS on ``screen`` with captions kept above the masked band (if any), in the script's font."""
+    placed = screen if band_top is None else screen.above_band(band_top, clearance_px)
     text = ass.render(track.cues, placed, {})
     family = family_for(track)
     return re.sub(r"^(Style: [^,]*),Noto Sans,", rf"\1,{family},", text, flags=re.MULTILINE)
@@ -89,17 +102,17 @@ def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio_filter: st
             "-flags:v", "+bitexact+cgop", *audio_args(profile, audio_filter)]
 
 
-def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int], screen: Screen,
+def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None, screen: Screen,
          clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str) -> None:
     """Encode ``video`` with the band masked and ``track`` burned in to ``target`` (tags: extra ffmpeg args;
-    ``audio_filter``: the loudness pass)."""
-    if profile.mask_method is None:
+    ``audio_filter``: the loudness pass; ``band``: None when the source has no burned-in subtitles)."""
+    if band is not None and profile.mask_method is None:
         raise BadInput(f"profile '{profile.name}' burns subtitles in but names no mask method (blur or box)")
     info = media.probe(video)
-    if info.height is not None and band[1] > info.height:
+    if band is not None and info.height is not None and band[1] > info.height:
         raise BadInput(f"mask band {band[0]}:{band[1]} lies outside the {info.width}x{info.height} frame of {video}")
     frame_screen = replace(screen, width=info.width or screen.width, height=info.height or screen.height)
-    text = render_ass(track, frame_screen, band[0], clearance_px)
+    text = render_ass(track, frame_screen, band[0] if band else None, clearance_px)
     fps = Fraction(info.fps) if info.fps else None
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
         # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.

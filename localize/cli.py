@@ -22,7 +22,7 @@ from localize.costs import launches as launch_records
 from localize.costs import ledger
 from localize.costs.claim_pack import write_pack
 from localize.costs.money import cents, parse_amount, parse_currency
-from localize.costs.policies import claim, load_policy
+from localize.costs.policies import claim, claimed_amount, load_policy
 from localize.costs.report import write_report
 from localize.costs.tables import ledger_total
 from localize.delivery import load_delivery_profile, parse_band
@@ -287,8 +287,9 @@ def qc_package(folder: str, profile: str, as_json: bool) -> None:
 @click.option("--producer", help="First producer, written as the copyright tag.")
 @click.option("--licence", help="NRTA licence or filing number, written as the comment tag.")
 @click.option("--audio-lang", default="zh", show_default=True, help="Language of the audio track (BCP-47).")
-@click.option("--mask-band", metavar="TOP:BOTTOM",
-              help="Rows of the original burned-in subtitles to hide when burning in (default: the profile's).")
+@click.option("--mask-band", metavar="TOP:BOTTOM|auto|none",
+              help="Rows of the original burned-in subtitles to hide when burning in; auto finds them with OCR "
+                   "(default: the profile's, auto for vertical-app).")
 def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, series_title: str | None,
             episode: int, producer: str | None, licence: str | None, audio_lang: str, mask_band: str | None) -> None:
     """Package an episode for a platform: subtitles muxed or beside it, manifest.json, package QC.
@@ -297,9 +298,32 @@ def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, 
     """
     chosen = load_delivery_profile(profile)
     release = Release(series_title or Path(video).stem, episode, producer, licence)
+    band = parse_band(mask_band) if mask_band else chosen.mask_band
     manifest = build_package(Path(video), parse_subs(subs_specs), chosen, Path(output), release,
-                             normalize_tag(audio_lang), mask_band=parse_band(mask_band) if mask_band else None)
+                             normalize_tag(audio_lang), mask_band=band)
     click.echo(f"ok: {output}: {', '.join(f['name'] for f in manifest['files'])} ({profile})")
+
+
+@main.command("band")
+@click.argument("video", type=click.Path(dir_okay=False))
+@click.option("--samples", default=12, show_default=True, type=click.IntRange(1, 200), help="Frames to read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the band, the frames and every box read.")
+def band_command(video: str, samples: int, as_json: bool) -> None:
+    """Find the rows of the original burned-in Chinese subtitles with the bundled OCR (needs localize[ocr]).
+
+    Example: localize band ep01.mp4   → prints TOP:BOTTOM for --mask-band or a job's mask band
+    """
+    from localize.band import find_band, load_ocr
+
+    path = Path(video)
+    media.probe(path)  # a missing or unreadable file is bad input before the OCR loads
+    found = find_band(path, media.find_ffmpeg(None), load_ocr(), samples)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    elif found.band:
+        click.echo(f"{found.band[0]}:{found.band[1]}  ({found.reason})")
+    else:
+        click.echo(f"none  ({found.reason})")
 
 
 @main.group()
@@ -551,30 +575,51 @@ def costs_verify(job_file: str, work: str | None) -> None:
         raise click.exceptions.Exit(EXIT_QC_FAILED)
     click.echo(f"ledger intact: {len(ledger.entries(store.db))} entries, "
                f"{len(launch_records.launches(store.db))} launch records")
+    click.echo(_head_line("ledger", ledger.head_summary(store.db)))
+    click.echo(_head_line("launches", launch_records.head_summary(store.db)))
+
+
+def _head_line(table: str, summary: dict) -> str:
+    """The newest entry's hash, for the auditor to keep: a later chain that does not extend it was cut."""
+    if not summary["entries"]:
+        return f"{table} head: empty"
+    line = f"{table} head: entry {summary['entries']} sha256 {summary['entry_sha256']}"
+    if not summary["head_recorded"]:
+        line += " (no head record yet: a cut-off end goes unnoticed until the next entry is added)"
+    return line
+
+
+CLAIMED_HELP = "CNY already granted under this policy this year (other works); counts against its yearly cap."
 
 
 @costs.command("claim")
 @click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
 @click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
 @click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("--claimed-this-year", "claimed", default="0", metavar="AMOUNT", help=CLAIMED_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the claim as JSON on stdout.")
-def costs_claim(job_file: str, work: str | None, policy: str | None, as_json: bool) -> None:
+def costs_claim(job_file: str, work: str | None, policy: str | None, claimed: str, as_json: bool) -> None:
     """Eligible 译制 cost, subsidy before and after caps, and every unmet condition (exit 1 if any).
 
-    Example: localize costs claim jobs/sample.yaml --policy city-30 --json
+    Example: localize costs claim jobs/sample.yaml --policy city-30 --claimed-this-year 120000 --json
     """
     job = load_job(job_file)
     name = policy or job.costs.policy
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
-    result = claim(WorkStore(_work_dir(job, work)), job, load_policy(name))
+    already = claimed_amount(claimed)
+    result = claim(WorkStore(_work_dir(job, work)), job, load_policy(name), already)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{result['title']} ({result['policy']})")
         click.echo(f"eligible 译制 cost: {result['eligible_cost']} CNY of {result['total_cost']} CNY")
         click.echo(f"subsidy before caps: {result['subsidy_before_caps']} CNY")
-        click.echo(f"subsidy after caps:  {result['subsidy_after_caps']} CNY")
+        if result["cap_per_company_year"] is not None:
+            click.echo(f"yearly cap: {result['cap_per_company_year']} CNY, already claimed "
+                       f"{result['claimed_this_year']} CNY, remaining {result['company_year_remaining']} CNY")
+        bound = f" (capped by {', '.join(result['capped_by'])})" if result["capped_by"] else ""
+        click.echo(f"subsidy after caps:  {result['subsidy_after_caps']} CNY{bound}")
         for unmet in result["unmet_conditions"]:
             click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}")
     if result["unmet_conditions"]:
@@ -635,8 +680,9 @@ def claim_group() -> None:
 @click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
 @click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
 @click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("--claimed-this-year", "claimed", default="0", metavar="AMOUNT", help=CLAIMED_HELP)
 @click.option("-o", "--output", required=True, metavar="CLAIM.zip", help="The zip to write (atomically).")
-def claim_pack(job_file: str, work: str | None, policy: str | None, output: str) -> None:
+def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str, output: str) -> None:
     """Zip the claim summary (HTML and JSON), ledger, launch records, invoices, deliverable manifests and a
     SHA256SUMS list. The pack is written even when conditions are unmet (they are listed in it), but the
     command then exits 1, as `costs claim` does.
@@ -647,9 +693,9 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, output: str)
     name = policy or job.costs.policy
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
-    chosen = load_policy(name)
+    chosen, already = load_policy(name), claimed_amount(claimed)
     store = WorkStore(_work_dir(job, work))
-    result = claim(store, job, chosen)
+    result = claim(store, job, chosen, already)
     files = write_pack(store, result, Path(output))
     click.echo(f"wrote {output}: {len(files)} files, subsidy after caps {result['subsidy_after_caps']} CNY")
     for unmet in result["unmet_conditions"]:

@@ -2,7 +2,9 @@
 loaded from ``data/delivery_profiles.yaml`` into frozen values so packaging and package QC read one truth.
 
 The YAML is read strictly (unknown keys fail with a "did you mean") because a typo in a delivery spec
-would otherwise ship a wrong package silently.
+would otherwise ship a wrong package silently. A job may override any key of a shipped profile
+(``delivery: [{vertical-app: {mask: {band: [1600, 1760]}}}]``); the override is merged key by key into the
+shipped profile and read with the same rules, its errors naming the job file.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ DATA_FILE = Path("localize/data/delivery_profiles.yaml")
 SUBTITLE_MODES = ("mov_text", "burned", "sidecar")
 SIDECAR_FORMATS = ("srt", "vtt", "ttml")
 MASK_METHODS = ("blur", "box")
+AUTO = "auto"  # mask band found by OCR over sampled frames (localize/band.py)
 _KEYS = ("container", "video", "audio", "frame", "subtitles", "sidecars", "subtitle_profile", "loudness",
          "naming", "metadata", "mask")
 
@@ -48,9 +51,14 @@ class DeliveryProfile:
     video_preset: str = "medium"
     video_crf: int | None = None
     video_bitrate: str | None = None
-    # The original burned-in subtitle band to hide before drawing ours: method and (top, bottom) rows.
+    # The original burned-in subtitle band to hide before drawing ours: method and (top, bottom) rows, or
+    # "auto" to find it with OCR; None when the source has no burned-in subtitles.
     mask_method: str | None = None
-    mask_band: tuple[int, int] | None = None
+    mask_band: tuple[int, int] | str | None = None
+
+    @property
+    def detects_band(self) -> bool:
+        return self.subtitles == "burned" and self.mask_band == AUTO
 
     def stem(self, series: str, episode: int, lang: str) -> str:
         return self.naming.format(series=series, episode=episode, lang=lang)
@@ -66,24 +74,36 @@ def profile_names() -> tuple[str, ...]:
     return tuple(_shipped())
 
 
-def load_delivery_profile(name: str) -> DeliveryProfile:
-    """The shipped profile ``name``; an unknown name is bad input with the closest one suggested."""
+def load_delivery_profile(name: str, overrides: dict[str, Any] | None = None, source: Path | None = None,
+                          where: str = "delivery") -> DeliveryProfile:
+    """The shipped profile ``name``, with a job's ``overrides`` merged in (errors then name ``source`` and
+    ``where.name``); an unknown name is bad input with the closest one suggested."""
     table = _shipped()
     if name not in table:
         close = difflib.get_close_matches(name, list(table), n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise BadInput(f"unknown delivery profile '{name}': {hint}profiles are {', '.join(table)}")
-    return _parse(name, table[name])
+    if not overrides:
+        return _parse(name, table[name], DATA_FILE, f"profiles.{name}")
+    Section(source or DATA_FILE, f"{where}.{name}", overrides, _KEYS)  # unknown keys named in the job's terms
+    return _parse(name, _merge(table[name], overrides), source or DATA_FILE, f"{where}.{name}")
 
 
-def _parse(name: str, data: Any) -> DeliveryProfile:
-    entry = Section(DATA_FILE, f"profiles.{name}", data, _KEYS)
-    video = Section(DATA_FILE, f"profiles.{name}.video", entry.get("video", dict),
-                    ("codec", "profile", "preset", "crf", "bitrate"))
-    mask = Section(DATA_FILE, f"profiles.{name}.mask", entry.get("mask", dict, {}), ("method", "band"))
-    audio = Section(DATA_FILE, f"profiles.{name}.audio", entry.get("audio", dict), ("codec", "sample_rate"))
-    loudness = Section(DATA_FILE, f"profiles.{name}.loudness", entry.get("loudness", dict),
-                       ("target_lufs", "true_peak_dbtp"))
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` laid over ``base``: mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        both_maps = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _merge(merged[key], value) if both_maps else value
+    return merged
+
+
+def _parse(name: str, data: Any, file: Path, where: str) -> DeliveryProfile:
+    entry = Section(file, where, data, _KEYS)
+    video = Section(file, f"{where}.video", entry.get("video", dict), ("codec", "profile", "preset", "crf", "bitrate"))
+    mask = Section(file, f"{where}.mask", entry.get("mask", dict, {}), ("method", "band"))
+    audio = Section(file, f"{where}.audio", entry.get("audio", dict), ("codec", "sample_rate"))
+    loudness = Section(file, f"{where}.loudness", entry.get("loudness", dict), ("target_lufs", "true_peak_dbtp"))
     frame = entry.get("frame", lambda v: (int(v[0]), int(v[1])), None)
     sidecars = tuple(choice(SIDECAR_FORMATS)(f) for f in entry.get("sidecars", list, []))
     subtitle_profile = entry.get("subtitle_profile", text)
@@ -112,13 +132,16 @@ def _parse(name: str, data: Any) -> DeliveryProfile:
     )
 
 
-def parse_band(value: Any) -> tuple[int, int]:
-    """A band as ``[top, bottom]`` (YAML) or ``"top:bottom"`` (command line), in frame rows, top < bottom."""
+def parse_band(value: Any) -> tuple[int, int] | str | None:
+    """A band as ``[top, bottom]`` (YAML) or ``"top:bottom"`` (command line), in frame rows, top < bottom;
+    ``auto`` to find it with OCR, ``none`` when the source has no burned-in subtitles."""
+    if isinstance(value, str) and value.strip().lower() in (AUTO, "none"):
+        return AUTO if value.strip().lower() == AUTO else None
     parts = value.split(":") if isinstance(value, str) else list(value)
     try:
         top, bottom = (int(part) for part in parts)
     except (TypeError, ValueError):
-        raise BadInput(f"mask band '{value}' is not TOP:BOTTOM in pixel rows, e.g. 1600:1760") from None
+        raise BadInput(f"mask band '{value}' is not TOP:BOTTOM in pixel rows (e.g. 1600:1760), auto or none") from None
     if not 0 <= top < bottom:
         raise BadInput(f"mask band '{value}': need 0 <= top < bottom, e.g. 1600:1760")
     return top, bottom

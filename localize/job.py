@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from localize.characters import Character, load_characters
+from localize.delivery import DeliveryProfile, load_delivery_profile
 from localize.errors import BadInput
 from localize.languages import normalize_tag
 from localize.numbers import CURRENCY_POLICIES
@@ -32,8 +33,8 @@ from localize.schema import (
     tagged_items,
     text,
 )
+from localize.translate.leverage import BANDS, DEFAULT_GRID
 
-DELIVERY_PROFILES = ("youtube-shorts", "tiktok", "reels", "vertical-app", "streaming")
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16",
                  "float32", "auto", "default")
 DEVICES = ("cpu", "cuda", "auto")
@@ -106,7 +107,8 @@ class ExchangeRate:
 @dataclass(frozen=True)
 class CostSettings:
     """The job's ``costs:`` section: dated exchange rates, a rate card (read by later automatic entries) and
-    the default subsidy policy for ``localize costs claim``."""
+    the default subsidy policy for ``localize costs claim``. ``rate_card`` holds ``currency``, a Decimal per
+    ``RATE_CARD_PRICES`` key (0 when unpriced) and ``leverage_grid`` (band → Decimal weight, every band)."""
 
     rates: tuple[ExchangeRate, ...] = ()
     rate_card: dict[str, Any] = field(default_factory=dict)
@@ -138,7 +140,7 @@ class Job:
     characters_file: Path | None
     characters: tuple[Character, ...]
     glossaries: tuple[Path, ...]
-    delivery: tuple[str, ...]
+    delivery: tuple[DeliveryProfile, ...]  # shipped profiles with the job's overrides merged in
     costs: CostSettings = CostSettings()
 
     @property
@@ -257,9 +259,31 @@ def load_job(path: str | Path) -> Job:
         characters_file=characters_file,
         characters=load_characters(characters_file) if characters_file else (),
         glossaries=tuple(top.get("glossaries", lambda v: [existing_file(base)(p) for p in as_list(v)], [])),
-        delivery=tuple(top.get("delivery", lambda v: [choice(DELIVERY_PROFILES)(p) for p in as_list(v)], [])),
+        delivery=_read_delivery(file, top.get("delivery", as_list, [])),
         costs=_read_costs(file, top.get("costs", lambda v: v, {})),
     )
+
+
+def _read_delivery(file: Path, items: list[Any]) -> tuple[DeliveryProfile, ...]:
+    """``delivery:`` lists shipped profile names, each either bare or as ``{name: {overrides}}``."""
+    chosen: list[DeliveryProfile] = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and len(item) == 1:
+            name, overrides = next(iter(item.items()))
+        else:
+            name, overrides = item, None
+        if not isinstance(name, str) or not (overrides is None or isinstance(overrides, dict)):
+            raise BadInput(f"{file}: delivery[{index}]: give a profile name, or name: {{key: override}}")
+        try:
+            profile = load_delivery_profile(name, overrides, file, "delivery")
+        except BadInput as exc:
+            message = str(exc)
+            raise BadInput(message if message.startswith(str(file)) else f"{file}: delivery[{index}]: {message}") \
+                from None
+        if any(p.name == profile.name for p in chosen):
+            raise BadInput(f"{file}: delivery: '{name}' is listed twice; list each profile once")
+        chosen.append(profile)
+    return tuple(chosen)
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -311,11 +335,45 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
         rates.append(rate)
     card = Section(file, "costs.rate_card", section.get("rate_card", lambda v: v, {}), RATE_CARD_KEYS)
     rate_card: dict[str, Any] = {"currency": card.get("currency", _currency, "CNY")}
-    rate_card |= {key: card.get(key, _price, Decimal(0)) for key in RATE_CARD_KEYS if key != "currency"}
+    rate_card |= {key: card.get(key, _price, Decimal(0)) for key in RATE_CARD_PRICES}
+    rate_card["leverage_grid"] = _read_leverage_grid(file, card.get("leverage_grid", lambda v: v, None))
     return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
 
 
-RATE_CARD_KEYS = ("currency", "compute_second", "mt_unit", "llm_1k_tokens")
+# Prices: compute per second, machine translation per source unit, LLM per 1000 tokens, and human translation
+# per TM-weighted source unit (a character for Chinese), the weights coming from leverage_grid.
+RATE_CARD_PRICES = ("compute_second", "mt_unit", "llm_1k_tokens", "translation_unit")
+RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid")
+
+
+def _read_leverage_grid(file: Path, raw: Any) -> dict[str, Decimal]:
+    """Weight per TM match band (a share of ``translation_unit``); every band must be priced, so a band left
+    out is an error rather than silently free or full price. Band keys may be YAML numbers (100: "0.30")."""
+    if raw is None:
+        return dict(DEFAULT_GRID)
+    where = "costs.rate_card.leverage_grid"
+    named = {str(key).strip(): value for key, value in raw.items()} if isinstance(raw, dict) else raw
+    if isinstance(raw, dict) and len(named) != len(raw):
+        raise BadInput(f"{file}: {where}: a band is given twice (e.g. 100 and \"100\"); keep one")
+    grid = Section(file, where, named, BANDS)
+    missing = [band for band in BANDS if band not in grid.data]
+    if missing:
+        raise grid.error(f"has no weight for {', '.join(repr(b) for b in missing)}; give one for every band "
+                         f"({', '.join(BANDS)}), e.g. \"1.00\" for no discount")
+    return {band: grid.get(band, _weight) for band in BANDS}
+
+
+def _weight(value: Any) -> Decimal:
+    """A band's share of the full rate: 0 to 1, read through its text so 0.3 stays 0.3."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number from 0 to 1, got '{value}'")
+    try:
+        share = Decimal(text(value))
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not a number; write a share such as \"0.30\" for 30 %") from None
+    if not share.is_finite() or not 0 <= share <= 1:
+        raise ValueError(f"must be a share from 0 to 1 (\"0.30\" for 30 %), got '{value}'")
+    return share
 
 
 def _price(value: Any) -> Decimal:

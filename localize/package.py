@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from localize import __version__, burn, loudness, media
-from localize.delivery import DeliveryProfile
+from localize.band import find_band, load_ocr
+from localize.delivery import AUTO, DeliveryProfile
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
 from localize.languages import normalize_tag
@@ -88,30 +89,30 @@ def ffmpeg_version(ffmpeg: str) -> str:
 
 def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryProfile, out: Path,
                   release: Release, audio_language: str = "zh", ffmpeg: str | None = None,
-                  mask_band: tuple[int, int] | None = None) -> dict[str, Any]:
+                  mask_band: tuple[int, int] | str | None = AUTO) -> dict[str, Any]:
     """Build the package for ``profile`` into ``out`` (replacing it) and return its manifest.
 
-    ``mask_band`` (top, bottom rows) overrides the profile's band of original subtitles to hide when burning.
+    ``mask_band`` is the band of original subtitles hidden before ours are burned in: (top, bottom) rows,
+    ``auto`` (found with OCR once the subtitles have been read) or None for an untouched picture.
     """
     burned = profile.subtitles == "burned"
-    band = mask_band or profile.mask_band
     if burned and len(subs) != 1:
         raise BadInput(f"profile '{profile.name}' burns one language in; give exactly one --subs LANG=FILE")
-    if burned and band is None:
-        raise BadInput(f"profile '{profile.name}' burns subtitles in; give the original subtitle band as "
-                       "--mask-band TOP:BOTTOM")
     ffmpeg = media.find_ffmpeg(ffmpeg)
     info = media.probe(video)
     media.require_audio(info)
-    if not burned:
-        _require_stream_copy(info, profile)
+    tracks = [read_track(file, lang) for lang, file in subs]
+    for track in tracks if burned else []:
+        burn.family_for(track)  # a script without a shipped font fails before anything is built
+    band = None
+    if burned and mask_band == AUTO:
+        band = find_band(video, ffmpeg, load_ocr()).band
+    elif burned and isinstance(mask_band, tuple):
+        band = mask_band
     fps = Fraction(info.fps) if info.fps else None
-    tracks, qc_reports = [], {}
-    for lang, file in subs:
-        track = read_track(file, lang)
-        if burned:
-            burn.family_for(track)  # a script without a shipped font fails before anything is built
-        rules = load_profile(profile.subtitle_profile, lang, fps, band[0] if burned and band else None)
+    qc_reports = {}
+    for track, (lang, file) in zip(tracks, subs, strict=True):
+        rules = load_profile(profile.subtitle_profile, lang, fps, band[0] if band else None)
         violations = check_track(list(track.cues), rules)
         qc_reports[lang] = report(list(track.cues), violations, rules)
         if violations:
@@ -119,7 +120,6 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
             raise PackageQCFailed(f"subtitle QC failed for {lang} ({file}): {len(violations)} violations "
                                   f"({', '.join(rules_hit)}); run: localize qc subs {file} --profile "
                                   f"{profile.subtitle_profile} --lang {lang} --video {video}")
-        tracks.append(track)
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
@@ -139,12 +139,9 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
     return manifest
 
 
-def _require_stream_copy(info: media.Probe, profile: DeliveryProfile) -> None:
-    """Stream copy can only deliver the video the source already has (audio is re-encoded anyway)."""
-    got = next(s.codec for s in info.streams if s.type == "video")
-    if got != profile.video_codec:
-        raise BadInput(f"{info.path}: video is {got} but '{profile.name}' needs {profile.video_codec}; "
-                       "only burned profiles re-encode video, so convert the source first")
+def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
+    """Stream copy keeps the picture bit for bit, but only delivers the codec the source already has."""
+    return next(s.codec for s in info.streams if s.type == "video") == profile.video_codec
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
@@ -152,7 +149,7 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
               band: tuple[int, int] | None = None) -> dict[str, Any]:
     first = tracks[0].language
     mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
-    if profile.subtitles == "burned" and band is not None:
+    if profile.subtitles == "burned":
         tags = _metadata_args(release, profile) + ["-metadata:s:a:0", f"language={iso639_2(audio_language)}"]
         burn.burn(video, tracks[0], profile, band, screen(profile.subtitle_profile),
                   int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, tags, audio_filter)
@@ -171,8 +168,8 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
         "profile": profile.name,
         "series": release.series_slug, "episode": release.episode,
         "languages": [track.language for track in tracks],
-        **({"burn": {"mask": profile.mask_method, "band": list(band), "preset": profile.video_preset}}
-           if profile.subtitles == "burned" and band is not None else {}),
+        **({"burn": {"mask": profile.mask_method if band else None, "band": list(band) if band else None,
+                     "preset": profile.video_preset}} if profile.subtitles == "burned" else {}),
         "metadata": dict(release.metadata(profile)),
         "files": files,
         "subtitle_qc": qc_reports,
@@ -185,7 +182,14 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
 
 def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
          audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
-    """Stream-copy the picture, normalise the sound, add one tagged mov_text track per language (first default)."""
+    """Stream-copy the picture (re-encode it when the source's codec is not the profile's), normalise the
+    sound, add one tagged mov_text track per language (the first is the default)."""
+    info = media.probe(video)
+    if _can_copy_video(info, profile):
+        codecs = ["-c:v", "copy", *burn.audio_args(profile, audio_filter), *_BITEXACT]
+    else:
+        fps = Fraction(info.fps) if info.fps else None
+        codecs = [*burn.encode_args(profile, fps, audio_filter), "-fflags", "+bitexact", "-flags:a", "+bitexact"]
     inputs, maps, tags = ["-i", str(video)], ["-map", "0:v:0", "-map", "0:a:0"], []
     for number, track in enumerate(tracks):
         srt = folder / f".input.{number}.srt"  # validated cues rendered once, whatever format came in
@@ -198,10 +202,10 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
                  f"-disposition:s:{number}", "default" if number == 0 else "0"]
     metadata = _metadata_args(release, profile)
     command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps,
-               "-c:v", "copy", *burn.audio_args(profile, audio_filter), "-c:s", "mov_text",
+               *codecs, "-c:s", "mov_text",
                "-map_metadata", "-1", "-map_chapters", "-1",
                *metadata, "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags,
-               "-movflags", "+faststart", *_BITEXACT, str(target)]
+               "-movflags", "+faststart", str(target)]
     done = subprocess.run(command, check=False, capture_output=True, text=True)
     for srt in folder.glob(".input.*.srt"):
         srt.unlink()

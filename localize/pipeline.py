@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localize import media
+from localize import band, burn, media
 from localize.costs.auto import record_stage
 from localize.costs.money import rate_for
 from localize.errors import BadInput
@@ -51,12 +51,20 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
         engine = machine_engine_name(job.translation.engines_for(language))
         if engine:
             check_engine(engine, job.source_language, language, job.translation.llm)
+    if job.delivery and not job.targets:
+        raise BadInput(f"{job.path}: delivery names {', '.join(p.name for p in job.delivery)} but targets is "
+                       "empty: a package carries subtitles in the target languages; add e.g. targets: [en]")
+    for profile in job.delivery:
+        if profile.subtitles == "burned":
+            burn.require_font_for_language(job.targets[0])
+        if profile.detects_band:
+            band.require_ocr()
 
 
 def check_force(names: tuple[str, ...], job: Job) -> set[str]:
     """Stage names to re-run; ``translate`` means every target language, ``all`` every stage."""
     translations = {f"translate.{language}" for language in job.targets}
-    known = {s.name for s in ALL_STAGES} | translations | {f"package.{name}" for name in job.delivery}
+    known = {s.name for s in ALL_STAGES} | translations | {f"package.{p.name}" for p in job.delivery}
     unknown = [n for n in names if n not in known | {"all", "translate"}]
     if unknown:
         raise BadInput(f"--force {unknown[0]}: no such stage; stages are {', '.join(sorted(known))} "

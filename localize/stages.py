@@ -15,10 +15,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from localize import media
+from localize import band, media
 from localize.asr import AsrOptions, WhisperEngine
 from localize.characters import hotwords
-from localize.delivery import load_delivery_profile
+from localize.delivery import DeliveryProfile
 from localize.formats import import_transcript, render_track
 from localize.glossary import load_glossary
 from localize.job import Episode, Job
@@ -49,6 +49,7 @@ class Tools:
         self._whisper: WhisperEngine | None = None
         self._memory: TranslationMemory | None = None
         self._engines: dict[str, MtEngine | None] = {}
+        self._ocr: band.Ocr | None = None
 
     def whisper(self) -> WhisperEngine:
         if self._whisper is None:
@@ -63,6 +64,11 @@ class Tools:
             for path in self.job.translation.tm:
                 self._memory.add(read_tmx(path, source_lang=self.job.source_language).units)
         return self._memory
+
+    def ocr(self) -> band.Ocr:
+        if self._ocr is None:
+            self._ocr = band.load_ocr()
+        return self._ocr
 
     def mt_engine(self, language: str) -> MtEngine | None:
         """The machine engine for one target language, loaded once per run (None: TM only)."""
@@ -215,37 +221,62 @@ def episode_number(episode: Episode, job: Job) -> int:
     return int(digits[-1]) if digits else [e.id for e in job.episodes].index(episode.id) + 1
 
 
-def package_languages(job: Job, profile_name: str) -> tuple[str, ...]:
+def package_languages(job: Job, profile: DeliveryProfile) -> tuple[str, ...]:
     """Soft and sidecar packages carry every target (the first is the default); a burned one only the first."""
-    burned = load_delivery_profile(profile_name).subtitles == "burned"
-    return job.targets[:1] if burned else job.targets
+    return job.targets[:1] if profile.subtitles == "burned" else job.targets
 
 
-def _package(call: StageCall, stage: Stage, profile_name: str) -> None:
+def _package(call: StageCall, stage: Stage, profile: DeliveryProfile) -> None:
     """Build the release into the stage's own folder, then record package QC as the stage's ``qc`` so a
     package that fails it makes ``localize run`` exit 1 like any other failed check."""
-    job, profile = call.job, load_delivery_profile(profile_name)
+    job = call.job
     series = job.series
     release = Release(series.title, episode_number(call.episode, job), series.first_producer or None,
                       series.licence or None)
-    subs = [(language, call.inputs[f"srt.{language}"]) for language in package_languages(job, profile_name)]
+    subs = [(language, call.inputs[f"srt.{language}"]) for language in package_languages(job, profile)]
+    mask_band = profile.mask_band
+    if profile.detects_band:
+        found = _read_json(call.inputs["band"])["band"]
+        mask_band = tuple(found) if found else None
     folder = call.out / RELEASE
-    build_package(call.inputs["video"], subs, profile, folder, release, job.source_language, call.tools.ffmpeg)
+    build_package(call.inputs["video"], subs, profile, folder, release, job.source_language, call.tools.ffmpeg,
+                  mask_band=mask_band)
     failures = check_package(folder, profile)
     atomic_write_json(call.output("qc", stage), {"profile": profile.name, "passed": not failures,
                                                  "failures": [failure.to_json() for failure in failures]})
 
 
-def package_stage(profile_name: str, job: Job) -> Stage:
-    """One delivery profile's release package, built from the translated SRTs and checked by package QC."""
-    languages = package_languages(job, profile_name)
+def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage:
+    """One delivery profile's release package, built from the translated SRTs and checked by package QC.
+    Every delivered file is an output, so a deleted or edited one makes the next run rebuild the package."""
+    languages = package_languages(job, profile)
+    band_input = ("band",) if profile.detects_band else ()
     return Stage(
-        f"package.{profile_name}", 1, needs=("video", "probe", *(f"srt.{language}" for language in languages)),
-        makes={"manifest": f"{RELEASE}/manifest.json", "qc": "qc.json"},
-        settings=lambda j: {"profile": asdict(load_delivery_profile(profile_name)), "languages": languages,
+        f"package.{profile.name}", 2,
+        needs=("video", "probe", *band_input, *(f"srt.{language}" for language in languages)),
+        makes={"manifest": f"{RELEASE}/manifest.json", **release_files(profile, job, episode), "qc": "qc.json"},
+        settings=lambda j: {"profile": asdict(profile), "languages": languages,
                             "series": asdict(j.series), "source_language": j.source_language},
-        action=lambda call, stage: _package(call, stage, profile_name),
+        action=lambda call, stage: _package(call, stage, profile),
     )
+
+
+def release_files(profile: DeliveryProfile, job: Job, episode: Episode) -> dict[str, str]:
+    """The files a package delivers besides its manifest, as named by the profile. Artifact names carry the
+    profile's name so they never shadow the episode's own ``video`` or a translation's ``srt.<lang>``."""
+    slug, number = Release(job.series.title).series_slug, episode_number(episode, job)
+    languages = package_languages(job, profile)
+    files = {f"{profile.name}.mp4": f"{RELEASE}/{profile.stem(slug, number, languages[0])}.mp4"}
+    for language in languages if profile.subtitles == "sidecar" else ():
+        for fmt in profile.sidecars:
+            files[f"{profile.name}.{fmt}.{language}"] = f"{RELEASE}/{profile.stem(slug, number, language)}.{fmt}"
+    return files
+
+
+def _band(call: StageCall, stage: Stage) -> None:
+    """Where the original Chinese subtitles are burned in, for profiles whose mask band is ``auto``."""
+    found = band.find_band(call.inputs["video"], call.tools.ffmpeg, call.tools.ocr())
+    atomic_write_json(call.output("band", stage), found.to_json())
 
 
 def job_files(job: Job) -> dict[str, Path]:
@@ -279,15 +310,21 @@ SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
                     settings=lambda job: {"language": job.source_language, "subtitles": asdict(job.subtitles)},
                     action=_source_cues)
 
+BAND = Stage("band", 1, needs=("video", "probe"), makes={"band": "band.json"},
+             settings=lambda job: {"samples": band.SAMPLES, "scan_width": band.SCAN_WIDTH,
+                                   "min_score": band.MIN_SCORE, "min_share": band.MIN_SHARE},
+             action=_band)
+
 RELEASE = "release"  # the package folder inside a package.<profile> stage folder: what gets uploaded
-ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES)
+ALL_STAGES = (INGEST, SHOTS, TRANSCRIBE, IMPORT, SOURCE_CUES, BAND)
 
 
 def chain_for(episode: Episode, job: Job) -> tuple[Stage, ...]:
     """The stages one episode goes through, in order."""
     first = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, SOURCE_CUES)
     translations = tuple(translate_stage(language, job) for language in job.targets)
-    return first + translations + tuple(package_stage(name, job) for name in job.delivery)
+    detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
+    return first + translations + detection + tuple(package_stage(profile, job, episode) for profile in job.delivery)
 
 
 def sources_of(episode: Episode, job: Job) -> dict[str, Path]:

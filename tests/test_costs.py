@@ -9,10 +9,12 @@ import json
 import sqlite3
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from localize.costs.chain import entry_hash
 from tests.conftest import localize, write_job
 
 RATES = """costs:
@@ -64,7 +66,9 @@ def test_claim_under_the_cap(tmp_path: Path) -> None:
     # (10000 + 5000) × 0.30 = 4500.00, under 100000
     assert (code, result["eligible_cost"], result["subsidy_before_caps"], result["subsidy_after_caps"]) == \
         (0, "15000.00", "4500.00", "4500.00")
-    assert unmet(result) == [] and result["capped"] is False
+    assert unmet(result) == [] and result["capped"] is False and result["capped_by"] == []
+    assert (result["cap_per_company_year"], result["claimed_this_year"], result["company_year_remaining"]) == \
+        (None, "0.00", None)  # city-30 names no yearly cap
 
 
 def test_claim_over_the_cap(tmp_path: Path) -> None:
@@ -75,6 +79,54 @@ def test_claim_over_the_cap(tmp_path: Path) -> None:
     # 400000.50 × 0.30 = 120000.15, capped at 100000.00
     assert (code, result["subsidy_before_caps"], result["subsidy_after_caps"], result["capped"]) == \
         (0, "120000.15", "100000.00", True)
+    assert result["capped_by"] == ["cap_per_work"]
+
+
+YEARLY = """policies:
+  yearly:
+    title: A measure with a yearly cap per company
+    rate: "0.30"
+    cap_per_work: "100000"
+    cap_per_company_year: "300000"
+    counts_as_translation: [translat, dub, 配音]
+"""
+
+
+@pytest.mark.parametrize("claimed, remaining, after, capped_by", [
+    ("0", "300000.00", "100000.00", ["cap_per_work"]),
+    ("200000", "100000.00", "100000.00", ["cap_per_work", "cap_per_company_year"]),  # both bind, equally
+    ("215000.50", "84999.50", "84999.50", ["cap_per_company_year"]),
+    ("299999.99", "0.01", "0.01", ["cap_per_company_year"]),
+    ("350000", "0.00", "0.00", ["cap_per_company_year"]),  # over the cap already: nothing left, never negative
+], ids=["none-claimed", "tie", "yearly-binds", "one-fen-left", "exhausted"])
+def test_claim_under_a_yearly_cap(tmp_path: Path, claimed: str, remaining: str, after: str,
+                                  capped_by: list[str]) -> None:
+    job, work = make_job(tmp_path)
+    (tmp_path / "yearly.yaml").write_text(YEARLY, encoding="utf-8")
+    add(job, work, "dubbing", "400000.50")
+    launch(job, work)
+    done = localize("costs", "claim", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
+                    "--claimed-this-year", claimed, "--json")
+    result = json.loads(done.stdout)
+    # before caps: 400000.50 × 0.30 = 120000.15; after = min(120000.15, 100000, max(0, 300000 − claimed))
+    assert (done.code, result["subsidy_before_caps"], result["cap_per_company_year"]) == (0, "120000.15", "300000.00")
+    assert (result["claimed_this_year"], result["company_year_remaining"], result["subsidy_after_caps"],
+            result["capped_by"], result["capped"]) == (f"{Decimal(claimed):.2f}", remaining, after, capped_by, True)
+    text = localize("costs", "claim", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
+                    "--claimed-this-year", claimed)
+    assert f"remaining {remaining} CNY" in text.stdout
+    assert f"subsidy after caps:  {after} CNY (capped by {', '.join(capped_by)})" in text.stdout
+
+
+@pytest.mark.parametrize("claimed", ["12,000", "1e5", "-5", "100.001", "", "abc"])
+def test_a_malformed_claimed_amount_is_refused(tmp_path: Path, claimed: str) -> None:
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "1000")
+    for command in (("costs", "claim"), ("claim", "pack", "-o", tmp_path / "claim.zip")):
+        done = localize(*command, job, "--work", work, "--policy", "city-30", "--claimed-this-year", claimed)
+        assert done.code == 2 and "--claimed-this-year" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "claim.zip").exists()
 
 
 def test_claim_mixed_currencies_with_dated_rates(tmp_path: Path) -> None:
@@ -136,6 +188,72 @@ def test_verify_names_the_first_bad_entry(tmp_path: Path, tamper: str) -> None:
     assert done.code == 1 and "ledger entry 2:" in done.stderr, done.stderr
 
 
+def last_hash(work: Path) -> str:
+    with sqlite3.connect(work / "state.sqlite") as db:
+        return db.execute("SELECT entry_sha256 FROM ledger ORDER BY id DESC LIMIT 1").fetchone()[0]
+
+
+def test_verify_prints_the_head(tmp_path: Path) -> None:
+    job, work = three_entries(tmp_path)
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 0 and f"ledger head: entry 4 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
+    assert "launches head: empty" in done.stdout
+
+
+def rehash(db: sqlite3.Connection, entry_id: int) -> None:
+    """Recompute a row's hash the way localize does, as someone covering their tracks would."""
+    db.row_factory = sqlite3.Row
+    row = dict(db.execute("SELECT * FROM ledger WHERE id = ?", (entry_id,)).fetchone())
+    del row["entry_sha256"]
+    db.execute("UPDATE ledger SET entry_sha256 = ? WHERE id = ?", (entry_hash(row), entry_id))
+
+
+def append_forged(db: sqlite3.Connection) -> None:
+    """A fifth row chained correctly onto the fourth, written straight into SQLite."""
+    db.execute("INSERT INTO ledger SELECT 5, time, date, series, episode, language, stage, item, quantity, unit, "
+               "unit_price, currency, amount, amount_cny, rate_used, rate_date, origin, evidence_sha256, note, "
+               "entry_sha256, '' FROM ledger WHERE id = 4")
+    rehash(db, 5)
+
+
+def replace_last(db: sqlite3.Connection) -> None:
+    db.execute("UPDATE ledger SET amount = '4000.00', amount_cny = '4000.00' WHERE id = 4")
+    rehash(db, 4)
+
+
+@pytest.mark.parametrize("tamper, message", [
+    (lambda db: db.execute("DELETE FROM ledger WHERE id = 4"),
+     "ledger entry 4: missing (the newest entries were cut off): the head record says 4 entries, the table holds 3"),
+    (lambda db: db.execute("DELETE FROM ledger WHERE id >= 2"), "ledger entry 2: missing (the newest entries"),
+    (append_forged, "ledger entry 5: not in the head record, which ends at entry 4"),
+    (replace_last, "ledger entry 4: does not match the head record's hash (the newest entry was replaced)"),
+], ids=["last-deleted", "last-three-deleted", "forged-append", "last-replaced"])
+def test_verify_checks_the_end_of_the_chain_against_its_head(tmp_path: Path, tamper, message: str) -> None:
+    job, work = three_entries(tmp_path)
+    launch(job, work)
+    with sqlite3.connect(work / "state.sqlite") as db:
+        tamper(db)
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 1 and message in done.stderr, done.stderr
+    code, result = claim(job, work)
+    assert code == 1 and unmet(result)[0] == "ledger_intact"
+
+
+def test_a_store_without_head_records_verifies_and_gets_one_on_the_next_append(tmp_path: Path) -> None:
+    job, work = three_entries(tmp_path)
+    with sqlite3.connect(work / "state.sqlite") as db:
+        db.execute("DROP TABLE chain_heads")  # a ledger written before head records existed
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 0 and "ledger head: entry 4" in done.stdout and "no head record yet" in done.stdout
+    add(job, work, "dubbing", "500")
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 0 and f"ledger head: entry 5 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
+    with sqlite3.connect(work / "state.sqlite") as db:
+        db.execute("DELETE FROM ledger WHERE id = 5")
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 1 and "ledger entry 5: missing (the newest entries were cut off)" in done.stderr
+
+
 def test_verify_detects_an_inserted_row(tmp_path: Path) -> None:
     job, work = three_entries(tmp_path)
     with sqlite3.connect(work / "state.sqlite") as db:
@@ -165,6 +283,10 @@ def test_two_processes_appending_keep_the_chain(tmp_path: Path) -> None:
     assert [p.wait(timeout=300) for p in loops] == [0, 0]
     done = localize("costs", "verify", job, "--work", work)
     assert done.code == 0 and "400 entries" in done.stdout, done.stderr
+    assert f"ledger head: entry 400 sha256 {last_hash(work)}" in done.stdout
+    with sqlite3.connect(work / "state.sqlite") as db:
+        assert db.execute("SELECT entries, entry_sha256 FROM chain_heads WHERE name = 'ledger'").fetchone() == \
+            (400, last_hash(work))
 
 
 @pytest.mark.parametrize("bad", [

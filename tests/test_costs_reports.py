@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.conftest import localize
-from tests.test_costs import add, launch, make_job
+from tests.test_costs import YEARLY, add, last_hash, launch, make_job
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 TABLES = ("series", "episode", "language", "stage")
@@ -160,6 +160,29 @@ def test_claim_pack(tmp_path: Path) -> None:
     assert [r["entry_sha256"] for r in ledger_rows] == hashes
     launches = list(csv.DictReader(io.StringIO(files["launches.csv"].decode("utf-8-sig"))))
     assert [(r["platform"], r["language"], r["episodes"]) for r in launches] == [("YouTube", "en", "1-80")]
+    # the head an auditor keeps: the newest ledger entry's hash, in both summaries
+    assert summary["ledger_head"] == {"entries": 6, "entry_sha256": hashes[-1], "head_recorded": True}
+    assert summary["launches_head"]["entries"] == 1 and hashes[-1] in html
+
+
+def test_claim_pack_under_a_yearly_cap(tmp_path: Path) -> None:
+    job, work, _ = costed_job(tmp_path)
+    launch(job, work)
+    (tmp_path / "yearly.yaml").write_text(YEARLY, encoding="utf-8")
+    out = tmp_path / "claim.zip"
+    done = localize("claim", "pack", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
+                    "--claimed-this-year", "297000", "-o", out)
+    assert done.code == 0, done.stderr
+    with zipfile.ZipFile(out) as pack:
+        summary = json.loads(pack.read("summary.json"))
+        html = pack.read("summary.html").decode("utf-8")
+    # this policy counts translat/dub/配音 only: 1200 + 7100.00 + 2399.98 − 10.50 = 10689.48 (review 0.01 is out);
+    # × 0.30 = 3206.844 → 3206.84; the yearly cap leaves 300000 − 297000 = 3000.00, which binds
+    assert (summary["eligible_cost"], summary["subsidy_before_caps"], summary["company_year_remaining"],
+            summary["subsidy_after_caps"], summary["capped_by"]) == \
+        ("10689.48", "3206.84", "3000.00", "3000.00", ["cap_per_company_year"])
+    assert "企业年度上限" in html and "297000.00" in html and "年度剩余额度" in html
+    assert summary["ledger_head"]["entry_sha256"] == last_hash(work)
 
 
 def test_claim_pack_with_unmet_conditions_still_lists_them(tmp_path: Path) -> None:

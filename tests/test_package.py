@@ -15,7 +15,7 @@ from localize.media import find_ffmpeg
 from localize.model import Cue, Track
 from localize.package_qc import check_loudness, describe_streams
 from localize.profiles import screen
-from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize
+from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize, make_media
 
 # Short English lines that pass youtube-shorts QC (the sample's own English needs more than `subs fix`).
 EN_SRT = """1
@@ -135,8 +135,10 @@ def test_subtitle_qc_failure_exits_1_and_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-# --- vertical-app: burned-in English over the blurred band of the original Chinese subtitles (y≈1640-1700) ---
-BAND = (1600, 1760)
+# --- vertical-app: burned-in English over the blurred band of the original Chinese subtitles (y≈1637-1693),
+# the band found by the profile's default, mask band auto (OCR) ---
+BAND = (1600, 1760)  # a band comfortably around the original subtitles, for the OCR check after masking
+TEXT_ROWS = (1637, 1693)
 GRAB_S = 4.5  # "You useless son-in-law!" is on screen, and the Chinese line under it in the source
 
 
@@ -170,8 +172,15 @@ def test_vertical_app_is_burned_in_reencoded_and_passes_qc(burned: Path) -> None
     assert [s["type"] for s in streams] == ["video", "audio"]
     assert (streams[0]["codec"], streams[0]["profile"], streams[0]["width"], streams[0]["height"]) == (
         "h264", "High", 1080, 1920)
+    top, bottom = masked_band(burned)
+    assert top <= TEXT_ROWS[0] and bottom >= TEXT_ROWS[1] and bottom - top <= 160
+
+
+def masked_band(burned: Path) -> tuple[int, int]:
     manifest = json.loads((burned.parent / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["burn"] == {"mask": "blur", "band": list(BAND), "preset": "veryfast"}
+    assert (manifest["burn"]["mask"], manifest["burn"]["preset"]) == ("blur", "veryfast")
+    top, bottom = manifest["burn"]["band"]
+    return top, bottom
 
 
 def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path) -> None:
@@ -180,13 +189,14 @@ def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path) -> No
     new_white = (after[lower].min(axis=2) > 235) & (before[lower].min(axis=2) <= 235)
     rows, cols = np.nonzero(new_white)
     assert len(rows) > 500  # a whole caption, not noise
-    assert rows.max() + 1200 < BAND[0]
+    assert rows.max() + 1200 < masked_band(burned)[0]
     assert cols.min() >= 180 and cols.max() <= 900
 
 
 def test_original_subtitle_band_is_blurred_and_the_rest_untouched(burned: Path) -> None:
     before, after = frame_at(SAMPLE_VIDEO, GRAB_S), frame_at(burned, GRAB_S)
-    assert detail(after, *BAND) * 5 < detail(before, *BAND)
+    band = masked_band(burned)
+    assert detail(after, *band) * 5 < detail(before, *band)
     outside = np.abs(after[300:1200].astype(np.int16) - before[300:1200].astype(np.int16)).mean()
     assert outside < 3  # only the re-encode's loss above the caption
 
@@ -228,3 +238,17 @@ def test_each_shipped_script_gets_its_font_in_the_ass_style(lang: str, line: str
     assert family_for(track) == family
     text = render_ass(track, screen("vertical"), BAND[0], 24)
     assert f"Style: Default,{family}," in text and (fonts_dir() / "OFL.txt").is_file()
+
+
+def test_a_source_in_another_codec_is_reencoded_for_a_soft_profile(tmp_path: Path, ffmpeg: str) -> None:
+    video = make_media(ffmpeg, tmp_path / "mpeg4.mp4", "-f", "lavfi", "-i", "testsrc=size=1080x1920:rate=25",
+                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "mpeg4",
+                       "-c:a", "aac")
+    srt = tmp_path / "en.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nHappy birthday, Mom.\n", encoding="utf-8")
+    out = tmp_path / "release"
+    done = localize("package", video, "--subs", f"en={srt}", "--profile", "youtube-shorts", "-o", out)
+    assert done.code == 0, done.stderr
+    streams = describe_streams(out / "mpeg4_001_en.mp4")
+    assert [(s["type"], s["codec"]) for s in streams] == [("video", "h264"), ("audio", "aac"), ("subtitle", "mov_text")]
+    assert localize("qc", "package", out, "--profile", "youtube-shorts").code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 
@@ -72,6 +73,17 @@ def test_sample_run_delivers_english_packages_that_pass_qc_until_a_byte_changes(
     checked = localize("qc", "package", edited, "--profile", profile, "--json")
     assert checked.code == 1
     assert "sha256" in {f["check"] for f in json.loads(checked.stdout)["failures"]}
+
+
+def test_a_deleted_delivery_file_is_rebuilt_by_the_next_run(sample_run):
+    work, _ = sample_run
+    video = work / "ep01" / "package.youtube-shorts" / "release" / "The-Son-in-Law-Returns_001_en.mp4"
+    digest = hashlib.sha256(video.read_bytes()).hexdigest()
+    video.unlink()
+    summary = _run(REPO / "jobs" / "sample.yaml", "--work", work)
+    assert {stage for stage, status in _statuses(summary).items() if status == "ran"} == {
+        ("ep01", "package.youtube-shorts")}
+    assert hashlib.sha256(video.read_bytes()).hexdigest() == digest  # bit-exact: the same package again
 
 
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):

@@ -1,8 +1,11 @@
 """Automatic ledger entries: every stage that runs logs what it consumed, priced by the job's rate card.
 
 Compute seconds are logged for every stage (at zero price when the card has no rate, so the quantity is on
-record anyway); translation stages add the machine-translated source units and LLM tokens they used. Entries
-are ``origin: auto`` and join the same hash chain as manual ones.
+record anyway); translation stages add the machine-translated source units and LLM tokens they used, and,
+when the card prices ``translation_unit``, the human translation work as TM-weighted source units (each match
+band's units × the band's weight in ``leverage_grid``, the breakdown in the note so an auditor can redo it),
+once per episode and language.
+Entries are ``origin: auto`` and join the same hash chain as manual ones.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from decimal import Decimal
 
 from localize.costs import ledger
 from localize.job import Episode, Job
+from localize.translate.leverage import BANDS, count_units, weighted_units
+
+TM_WEIGHTED_ITEM = "translation (TM-weighted)"  # "translat": 译制 under every shipped policy
 
 
 def _translation_stats(db: sqlite3.Connection, episode: str, language: str) -> dict:
@@ -22,6 +28,32 @@ def _translation_stats(db: sqlite3.Connection, episode: str, language: str) -> d
     except sqlite3.OperationalError:  # no translation has run in this work store yet
         return {}
     return json.loads(row[0]) if row else {}
+
+
+def _unit_name(source_language: str) -> str:
+    """What leverage counted: characters for languages written without spaces (Chinese), else words."""
+    return "characters" if count_units("ab", source_language) == 2 else "words"
+
+
+def _already_priced(db: sqlite3.Connection, episode: str, language: str) -> bool:
+    return any(e["item"] == TM_WEIGHTED_ITEM and e["episode"] == episode and e["language"] == language
+               and e["origin"] == "auto" for e in ledger.entries(db))
+
+
+def _tm_weighted(db: sqlite3.Connection, job: Job, stats: dict, common: dict) -> list[ledger.Cost]:
+    """Translation work priced per weighted unit, once per episode and language: a forced re-run or a glossary
+    edit re-runs the stage but nobody translates the episode again. Nothing when the card leaves it unpriced
+    or nothing was translated, since unlike compute this is not a cost the run incurs by itself."""
+    price, grid, bands = job.costs.rate_card["translation_unit"], job.costs.rate_card["leverage_grid"], stats.get("tm")
+    if not price or not bands or _already_priced(db, common["episode"], common["language"]):
+        return []
+    units = weighted_units(bands, grid)
+    if not units:
+        return []
+    breakdown = "; ".join(f"{band}: {bands[band]['units']} × {grid[band]}" for band in BANDS if band in bands)
+    return [ledger.Cost(item=TM_WEIGHTED_ITEM, quantity=units, unit_price=price,
+                        unit=f"weighted source {_unit_name(job.source_language)}",
+                        note=f"TM match bands, units × weight: {breakdown}; total {units}", **common)]
 
 
 def stage_costs(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, seconds: float) -> list[ledger.Cost]:
@@ -41,6 +73,7 @@ def stage_costs(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, 
         if tokens:
             costs.append(ledger.Cost(item="llm tokens", quantity=Decimal(tokens), unit="tokens",
                                      unit_price=card["llm_1k_tokens"] / 1000, **common))
+        costs += _tm_weighted(db, job, stats, common)
     return costs
 
 

@@ -12,7 +12,13 @@ Chain rules:
 
 ``verify`` therefore catches an edited value (hash mismatch), a deleted row (gap in ids or a broken
 ``prev_sha256``), an inserted row and swapped rows (the id and the previous hash are inside the hash).
-A chain cannot show that its newest rows were cut off; keep the last hash (``head``) elsewhere for that.
+
+A chain alone cannot show that its newest rows were cut off, so each append also updates the table's head
+record (``chain_heads``: row count and last ``entry_sha256``) in the same transaction, and ``verify`` compares
+the rows with it. Whoever can rewrite the database can rewrite the head too: ``costs verify`` prints the head
+hash and the claim pack carries it, so an auditor who kept an earlier head can check that the chain still
+extends it. A store made before head records existed has none (``head`` is None, truncation undetectable);
+its next append creates one.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
+HEADS = "chain_heads"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,26 @@ def create(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> None
                "prev_sha256 TEXT NOT NULL, entry_sha256 TEXT NOT NULL)")
 
 
+@dataclass(frozen=True)
+class Head:
+    """What the last append left: how many rows the table had and the newest row's hash."""
+
+    entries: int
+    entry_sha256: str
+
+
+def _create_heads(db: sqlite3.Connection) -> None:
+    db.execute(f"CREATE TABLE IF NOT EXISTS {HEADS} (name TEXT PRIMARY KEY, entries INTEGER NOT NULL, "
+               "entry_sha256 TEXT NOT NULL)")
+
+
+def head(db: sqlite3.Connection, table: str) -> Head | None:
+    """The table's head record, or None for a store whose chain predates head records."""
+    _create_heads(db)
+    found = db.execute(f"SELECT entries, entry_sha256 FROM {HEADS} WHERE name = ?", (table,)).fetchone()
+    return Head(found[0], found[1]) if found else None
+
+
 def entry_hash(content: dict[str, object]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -52,6 +79,7 @@ def append(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values:
     """Append one row atomically and return it with its id and hashes. ``db`` must be in autocommit mode
     (``isolation_level=None``, as ``WorkStore.db`` is) so that BEGIN IMMEDIATE is ours to issue."""
     create(db, table, columns)
+    _create_heads(db)
     db.execute("BEGIN IMMEDIATE")
     try:
         last = db.execute(f"SELECT id, entry_sha256 FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
@@ -62,6 +90,8 @@ def append(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values:
         names = ("id", *columns, "prev_sha256", "entry_sha256")
         db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                    [row[n] for n in names])
+        db.execute(f"INSERT OR REPLACE INTO {HEADS} (name, entries, entry_sha256) VALUES (?, ?, ?)",
+                   (table, row["id"], row["entry_sha256"]))
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -77,9 +107,10 @@ def rows(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> list[d
 
 
 def verify(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> BadEntry | None:
-    """The first row that breaks the chain, or None when it is intact."""
+    """The first row that breaks the chain or disagrees with the head record, or None when all is intact."""
+    found = rows(db, table, columns)
     expected_id, expected_prev = 1, GENESIS
-    for row in rows(db, table, columns):
+    for row in found:
         if row["id"] != expected_id:
             why = "missing (deleted)" if row["id"] > expected_id else "out of order"
             return BadEntry(table, expected_id if row["id"] > expected_id else row["id"],
@@ -91,4 +122,30 @@ def verify(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> BadE
         if entry_hash(content) != row["entry_sha256"]:
             return BadEntry(table, row["id"], "content does not match its hash (edited)")
         expected_id, expected_prev = row["id"] + 1, row["entry_sha256"]
+    return _check_head(table, head(db, table), found)
+
+
+def head_summary(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> dict[str, object]:
+    """The newest entry as an auditor should write it down: count and hash, and whether a head record backs
+    them (without one, a cut-off end goes unnoticed until the next append creates the record)."""
+    found = rows(db, table, columns)
+    return {"entries": len(found), "entry_sha256": found[-1]["entry_sha256"] if found else None,
+            "head_recorded": head(db, table) is not None}
+
+
+def _check_head(table: str, recorded: Head | None, found: list[dict]) -> BadEntry | None:
+    """An intact chain that is shorter, longer or ends elsewhere than the last append left it was cut off,
+    extended outside ``append`` or had its newest row replaced; no head record means we cannot tell."""
+    if recorded is None:
+        return None
+    count = len(found)
+    last = found[-1]["entry_sha256"] if found else GENESIS
+    if count < recorded.entries:
+        return BadEntry(table, count + 1, f"missing (the newest entries were cut off): the head record says "
+                                          f"{recorded.entries} entries, the table holds {count}")
+    if count > recorded.entries:
+        return BadEntry(table, recorded.entries + 1, f"not in the head record, which ends at entry "
+                                                     f"{recorded.entries} (appended outside localize)")
+    if last != recorded.entry_sha256:
+        return BadEntry(table, count, "does not match the head record's hash (the newest entry was replaced)")
     return None

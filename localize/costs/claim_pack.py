@@ -1,9 +1,9 @@
 """``localize claim pack``: one zip an auditor can check on their own: the claim, the ledger, the evidence.
 
-Contents: ``summary.json`` (exactly what ``costs claim --json`` computes) and ``summary.html`` (the same
-numbers with Chinese and English labels), ``ledger.csv`` (every entry with its hashes), ``launches.csv``,
-``invoices/`` (the stored invoice files, named by hash), ``manifests/<path>`` (every deliverable
-``manifest.json`` under the work dir), and ``SHA256SUMS`` over all of them. Written to a temp file and
+Contents: ``summary.json`` (exactly what ``costs claim --json`` computes, the ledger's head hash included) and
+``summary.html`` (the same numbers with Chinese and English labels), ``ledger.csv`` (every entry with its
+hashes), ``launches.csv``, ``invoices/`` (the stored invoice files, named by hash), ``manifests/<path>`` (every
+deliverable ``manifest.json`` under the work dir), and ``SHA256SUMS`` over all of them. Written to a temp file and
 renamed, so a half-written pack never sits where the real one should.
 """
 
@@ -29,12 +29,23 @@ LABELS = (  # (claim key, Chinese, English)
     ("eligible_cost", "符合条件的译制费用", "Eligible translation and dubbing (译制) cost"),
     ("rate", "补助比例", "Subsidy rate"),
     ("cap_per_work", "单部作品上限", "Cap per work"),
+    ("cap_per_company_year", "企业年度上限", "Cap per company per year"),
+    ("claimed_this_year", "本年度已获补助", "Already granted this year"),
+    ("company_year_remaining", "年度剩余额度", "Left under the yearly cap"),
     ("subsidy_before_caps", "封顶前补助", "Subsidy before caps"),
     ("subsidy_after_caps", "封顶后补助（申请金额）", "Subsidy after caps (amount claimed)"),
 )
 CONDITION_ZH = {"licence": "发行许可证或备案号", "foreign_language": "外语音轨或字幕",
                 "overseas_launch": "境外主流平台上线", "producer_local": "第一出品方为本地企业",
                 "ledger_intact": "账本完整"}
+
+
+def _head_html(head: dict[str, Any]) -> str:
+    """The ledger's newest hash, printed for the auditor to keep: a later ledger that does not extend it was cut."""
+    if not head["entries"]:
+        return "<p>账本为空 The ledger is empty</p>"
+    return (f"<p>账本末条 Ledger head: entry {head['entries']}, sha256 <code>{head['entry_sha256']}</code> "
+            "（请留存以核对账本日后未被截断 keep it to check later that the ledger was not cut off）</p>")
 
 
 def summary_html(result: dict[str, Any]) -> str:
@@ -49,6 +60,7 @@ def summary_html(result: dict[str, Any]) -> str:
         f"<title>补助申请 Subsidy claim — {escape(result['policy'])}</title></head><body>",
         f"<h1>{escape(result['title_zh'] or result['title'])}<br>{escape(result['title'])}</h1>",
         "<p>金额单位：人民币元 Amounts in CNY</p>", f"<table>{rows}</table>", f"<div>{verdict}</div>",
+        _head_html(result["ledger_head"]),
         "<p>核对：SHA256SUMS 列出本包内每个文件的 SHA-256。Check: SHA256SUMS lists the SHA-256 of every file in "
         "this pack.</p>", "</body></html>", ""])
 

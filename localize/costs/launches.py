@@ -47,3 +47,7 @@ def launches(db: sqlite3.Connection) -> list[dict]:
 
 def verify(db: sqlite3.Connection) -> chain.BadEntry | None:
     return chain.verify(db, TABLE, COLUMNS)
+
+
+def head_summary(db: sqlite3.Connection) -> dict[str, object]:
+    return chain.head_summary(db, TABLE, COLUMNS)

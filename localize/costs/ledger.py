@@ -96,6 +96,10 @@ def verify(db: sqlite3.Connection) -> chain.BadEntry | None:
     return chain.verify(db, TABLE, COLUMNS)
 
 
+def head_summary(db: sqlite3.Connection) -> dict[str, object]:
+    return chain.head_summary(db, TABLE, COLUMNS)
+
+
 def store_invoice(work: Path, invoice: Path) -> str:
     """Copy an invoice to ``<work>/invoices/<sha256><ext>`` (temp file + rename) and return its hash.
     The same file twice is stored once."""

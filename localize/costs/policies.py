@@ -10,7 +10,7 @@ from typing import Any
 
 from localize.costs import launches as launch_records
 from localize.costs import ledger
-from localize.costs.money import cents
+from localize.costs.money import cents, parse_amount
 from localize.errors import BadInput
 from localize.job import Job
 from localize.schema import Section, as_list, choice, load_yaml, text
@@ -127,14 +127,40 @@ def unmet_conditions(policy: Policy, job: Job, launches: list[dict]) -> list[dic
     return unmet
 
 
-def claim(store: WorkStore, job: Job, policy: Policy) -> dict[str, Any]:
-    """What the job can claim under ``policy``: all money as text with 2 decimals, in CNY."""
+def claimed_amount(value: str) -> Decimal:
+    """``--claimed-this-year``: CNY already granted under the policy this year, to the fen and never negative."""
+    amount = parse_amount(value, "--claimed-this-year")
+    if amount < 0 or cents(amount) != amount:
+        raise BadInput(f"--claimed-this-year: '{value}' must be the CNY already granted this year, ≥ 0 and to the "
+                       "fen, e.g. 120000 or 3500.50")
+    return amount
+
+
+def apply_caps(before: Decimal, policy: Policy, claimed_this_year: Decimal) -> dict[str, Any]:
+    """The subsidy after caps: min(before, cap per work, what the yearly cap leaves), and which caps bound."""
+    remaining = (None if policy.cap_per_company_year is None
+                 else max(Decimal(0), policy.cap_per_company_year - claimed_this_year))
+    caps = {"cap_per_work": policy.cap_per_work, "cap_per_company_year": remaining}
+    after = min([before, *(cap for cap in caps.values() if cap is not None)])
+    return {
+        "cap_per_work": None if policy.cap_per_work is None else str(cents(policy.cap_per_work)),
+        "cap_per_company_year": (None if policy.cap_per_company_year is None
+                                 else str(cents(policy.cap_per_company_year))),
+        "claimed_this_year": str(cents(claimed_this_year)),
+        "company_year_remaining": None if remaining is None else str(cents(remaining)),
+        "subsidy_after_caps": str(cents(after)), "capped": after < before,
+        "capped_by": [name for name, cap in caps.items() if after < before and cap == after],
+    }
+
+
+def claim(store: WorkStore, job: Job, policy: Policy, claimed_this_year: Decimal = Decimal(0)) -> dict[str, Any]:
+    """What the job can claim under ``policy``: all money as text with 2 decimals, in CNY.
+    ``claimed_this_year`` is what the company was already granted under the policy this year (other works)."""
     entries = ledger.entries(store.db)
     launches = launch_records.launches(store.db)
     counted = [e for e in entries if policy.counts(e)]
     eligible = sum((Decimal(e["amount_cny"]) for e in counted), Decimal(0))
     before = cents(eligible * policy.rate)
-    after = min(before, policy.cap_per_work) if policy.cap_per_work is not None else before
     unmet = unmet_conditions(policy, job, launches)
     broken = ledger.verify(store.db) or launch_records.verify(store.db)
     if broken:
@@ -142,11 +168,11 @@ def claim(store: WorkStore, job: Job, policy: Policy) -> dict[str, Any]:
     return {
         "policy": policy.name, "title": policy.title, "title_zh": policy.title_zh, "currency": "CNY",
         "rate": str(policy.rate),
-        "cap_per_work": None if policy.cap_per_work is None else str(cents(policy.cap_per_work)),
         "total_cost": str(cents(sum((Decimal(e["amount_cny"]) for e in entries), Decimal(0)))),
         "eligible_cost": str(cents(eligible)), "subsidy_before_caps": str(before),
-        "subsidy_after_caps": str(cents(after)), "capped": after < before,
+        **apply_caps(before, policy, claimed_this_year),
         "entries_counted": [e["id"] for e in counted],
         "entries_excluded": [e["id"] for e in entries if e not in counted],
         "launches": len(launches), "unmet_conditions": unmet, "claimable": not unmet,
+        "ledger_head": ledger.head_summary(store.db), "launches_head": launch_records.head_summary(store.db),
     }
