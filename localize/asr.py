@@ -60,6 +60,11 @@ class WhisperEngine:
     def __init__(self, model: Any, name: str, location: str, compute_type: str):
         self.model, self.name, self.location, self.compute_type = model, name, location, compute_type
 
+    @property
+    def device(self) -> str:
+        """Where the model really runs ("cpu" or "cuda"), also when the job said ``device: auto``."""
+        return str(getattr(self.model.model, "device", "cpu"))
+
     @classmethod
     def load(cls, model: str, compute_type: str = "int8", device: str = "cpu") -> WhisperEngine:
         location = resolve_whisper_model(model)

@@ -340,9 +340,10 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
     return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
 
 
-# Prices: compute per second, machine translation per source unit, LLM per 1000 tokens, and human translation
-# per TM-weighted source unit (a character for Chinese), the weights coming from leverage_grid.
-RATE_CARD_PRICES = ("compute_second", "mt_unit", "llm_1k_tokens", "translation_unit")
+# Prices: compute per second (gpu_second for a stage that ran on a GPU: Whisper on cuda), machine translation
+# per source unit, LLM per 1000 tokens, and human translation per TM-weighted source unit (a character for
+# Chinese), the weights coming from leverage_grid.
+RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit")
 RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid")
 
 

@@ -149,7 +149,8 @@ class Runner:
             raise
         seconds = time.monotonic() - started
         self.store.record_result(episode.id, stage.name, key, outputs, seconds)
-        record_stage(self.store.db, self.job, episode, stage.name, seconds)  # the cost ledger sees every run
+        # the cost ledger sees every run
+        record_stage(self.store.db, self.job, episode, stage.name, seconds, self.tools.ran_on_gpu(stage.name))
         return StageResult(key, outputs, seconds, "")
 
 

@@ -65,6 +65,10 @@ class Tools:
                 self._memory.add(read_tmx(path, source_lang=self.job.source_language).units)
         return self._memory
 
+    def ran_on_gpu(self, stage: str) -> bool:
+        """Whether ``stage`` just ran on a GPU, so the cost ledger prices it at the GPU rate."""
+        return stage == "transcribe" and self._whisper is not None and self._whisper.device == "cuda"
+
     def ocr(self) -> band.Ocr:
         if self._ocr is None:
             self._ocr = band.load_ocr()

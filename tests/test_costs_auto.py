@@ -13,8 +13,10 @@ from pathlib import Path
 import pysubs2
 import pytest
 
-from localize.costs.auto import TM_WEIGHTED_ITEM
+from localize.costs import ledger
+from localize.costs.auto import TM_WEIGHTED_ITEM, stage_costs
 from localize.costs.policies import load_policy
+from localize.job import load_job
 from tests.conftest import REPO, localize, write_job
 
 
@@ -53,6 +55,16 @@ def test_a_rate_card_in_another_currency_needs_a_rate_before_anything_runs(tmp_p
     result = localize("run", job, "--work", tmp_path / "work")
     assert result.code == 2 and "USD" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "work").exists()
+
+
+def test_a_stage_on_a_gpu_is_priced_at_the_gpu_rate(tmp_path, tone_video):
+    job = load_job(write_job(tmp_path / "job.yaml", [tone_video],
+                             extra="costs:\n  rate_card: {compute_second: '0.01', gpu_second: '0.20'}\n"))
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    on_gpu, on_cpu = (stage_costs(db, job, job.episodes[0], "transcribe", 12.5, gpu)[0] for gpu in (True, False))
+    assert (on_gpu.item, on_gpu.unit_price) == ("gpu compute: transcribe", Decimal("0.20"))
+    assert (on_cpu.item, on_cpu.unit_price) == ("compute: transcribe", Decimal("0.01"))
+    assert [ledger.price(cost, ())["amount"] for cost in (on_gpu, on_cpu)] == ["2.50", "0.13"]  # 0.125 half-up
 
 
 # TM-weighted translation work. The sample's memory, changed so that the 15 sentences fall into several bands:

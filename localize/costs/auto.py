@@ -1,11 +1,11 @@
 """Automatic ledger entries: every stage that runs logs what it consumed, priced by the job's rate card.
 
-Compute seconds are logged for every stage (at zero price when the card has no rate, so the quantity is on
-record anyway); translation stages add the machine-translated source units and LLM tokens they used, and,
-when the card prices ``translation_unit``, the human translation work as TM-weighted source units (each match
-band's units × the band's weight in ``leverage_grid``, the breakdown in the note so an auditor can redo it),
-once per episode and language.
-Entries are ``origin: auto`` and join the same hash chain as manual ones.
+Compute seconds are logged for every stage, at ``compute_second`` or, for a stage that ran on a GPU, at
+``gpu_second`` (at zero price when the card has no rate, so the quantity is on record anyway); translation
+stages add the machine-translated source units and LLM tokens they used, and, when the card prices
+``translation_unit``, the human translation work as TM-weighted source units (each match band's units × the
+band's weight in ``leverage_grid``, the breakdown in the note so an auditor can redo it), once per episode
+and language. Entries are ``origin: auto`` and join the same hash chain as manual ones.
 """
 
 from __future__ import annotations
@@ -56,13 +56,15 @@ def _tm_weighted(db: sqlite3.Connection, job: Job, stats: dict, common: dict) ->
                         note=f"TM match bands, units × weight: {breakdown}; total {units}", **common)]
 
 
-def stage_costs(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, seconds: float) -> list[ledger.Cost]:
+def stage_costs(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, seconds: float,
+                on_gpu: bool = False) -> list[ledger.Cost]:
     card = job.costs.rate_card
     language = stage.split(".", 1)[1] if stage.startswith("translate.") else ""
     common = dict(currency=card["currency"], series=job.series.title, episode=episode.id, language=language,
                   stage=stage, origin="auto")
-    costs = [ledger.Cost(item=f"compute: {stage}", quantity=Decimal(f"{seconds:.3f}"), unit="s",
-                         unit_price=card["compute_second"], **common)]
+    kind, price = ("gpu compute", card["gpu_second"]) if on_gpu else ("compute", card["compute_second"])
+    costs = [ledger.Cost(item=f"{kind}: {stage}", quantity=Decimal(f"{seconds:.3f}"), unit="s", unit_price=price,
+                         **common)]
     if language:
         stats = _translation_stats(db, episode.id, language)
         units = int(stats.get("mt", {}).get("units", 0))
@@ -77,6 +79,7 @@ def stage_costs(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, 
     return costs
 
 
-def record_stage(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, seconds: float) -> None:
-    for cost in stage_costs(db, job, episode, stage, seconds):
+def record_stage(db: sqlite3.Connection, job: Job, episode: Episode, stage: str, seconds: float,
+                 on_gpu: bool = False) -> None:
+    for cost in stage_costs(db, job, episode, stage, seconds, on_gpu):
         ledger.append(db, cost, job.costs.rates, job.path)
