@@ -252,3 +252,24 @@ def test_a_source_in_another_codec_is_reencoded_for_a_soft_profile(tmp_path: Pat
     streams = describe_streams(out / "mpeg4_001_en.mp4")
     assert [(s["type"], s["codec"]) for s in streams] == [("video", "h264"), ("audio", "aac"), ("subtitle", "mov_text")]
     assert localize("qc", "package", out, "--profile", "youtube-shorts").code == 0
+
+
+def test_a_smaller_source_is_scaled_to_the_profile_frame_and_another_shape_is_refused(tmp_path: Path,
+                                                                                      ffmpeg: str) -> None:
+    srt = tmp_path / "en.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nHappy birthday, Mom.\n", encoding="utf-8")
+    for name, size in (("small", "540x960"), ("wide", "1920x1080")):
+        make_media(ffmpeg, tmp_path / f"{name}.mp4", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25", "-f",
+                   "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "libx264", "-preset",
+                   "ultrafast", "-c:a", "aac")
+    out = tmp_path / "small-release"
+    done = localize("package", tmp_path / "small.mp4", "--subs", f"en={srt}", "--profile", "tiktok", "-o", out)
+    assert done.code == 0, done.stderr
+    video = next(s for s in describe_streams(out / "small_001_en.mp4") if s["type"] == "video")
+    assert (video["codec"], video["width"], video["height"]) == ("h264", 1080, 1920)
+    assert localize("qc", "package", out, "--profile", "tiktok").code == 0
+
+    done = localize("package", tmp_path / "wide.mp4", "--subs", f"en={srt}", "--profile", "tiktok", "-o",
+                    tmp_path / "wide-release")
+    assert done.code == 2 and "is 1920x1080 but 'tiktok' delivers 1080x1920" in done.stderr
+    assert not (tmp_path / "wide-release").exists()

@@ -1,0 +1,215 @@
+"""Costs and subsidies: the costs ledger (add, verify, claim, report), release records and claim packs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from localize.cli import _work_dir, main
+from localize.costs import launches as launch_records
+from localize.costs import ledger
+from localize.costs.claim_pack import write_pack
+from localize.costs.money import cents, parse_amount, parse_currency
+from localize.costs.policies import claim, claimed_amount, load_policy
+from localize.costs.report import write_report
+from localize.costs.tables import ledger_total
+from localize.errors import EXIT_QC_FAILED, LocalizeError
+from localize.job import load_job
+from localize.languages import normalize_tag
+from localize.store import WorkStore
+
+
+@main.group()
+def costs() -> None:
+    """The cost ledger (hash-chained, in the work store) and subsidy claims."""
+
+
+def _day_option(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise LocalizeError(f"--date: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+@costs.command("add")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--item", required=True, help="What was paid for, e.g. 配音演员, translation, subtitling.")
+@click.option("--amount", required=True, help="The total, e.g. 1200 or 99.50 (rounded half-up to cents).")
+@click.option("--currency", required=True, help="ISO 4217 code; not CNY needs a dated rate under costs.rates.")
+@click.option("--episode", default="", help="Episode id or number the cost belongs to.")
+@click.option("--lang", default="", metavar="TAG", help="Target language the cost belongs to.")
+@click.option("--stage", default="", help="Pipeline stage the cost belongs to, if any.")
+@click.option("--quantity", default=None, help="How many units, e.g. 35.")
+@click.option("--unit", default="", help="The unit, e.g. minutes or words.")
+@click.option("--invoice", type=click.Path(dir_okay=False), help="Invoice file, copied into the work store by hash.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="When the cost was incurred (picks the rate; default today).")
+@click.option("--note", default="")
+def costs_add(job_file: str, work: str | None, item: str, amount: str, currency: str, episode: str, lang: str,
+              stage: str, quantity: str | None, unit: str, invoice: str | None, day: str | None, note: str) -> None:
+    """Append a manual cost (origin manual, or invoice when --invoice is given) to the ledger.
+
+    Example: localize costs add jobs/sample.yaml --item 配音演员 --amount 1200 --currency CNY --episode 3
+    """
+    job = load_job(job_file)
+    total = parse_amount(amount)
+    count = parse_amount(quantity, "--quantity") if quantity is not None else None
+    cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=total, quantity=count, unit=unit,
+                       unit_price=cents(total / count) if count else None, series=job.series.title,
+                       episode=episode, language=normalize_tag(lang) if lang else "", stage=stage,
+                       date=_day_option(day), note=note)
+    row = ledger.record(WorkStore(_work_dir(job, work)), cost, job.costs.rates, job.path,
+                        Path(invoice) if invoice else None)
+    click.echo(f"ledger entry {row['id']}: {row['amount']} {row['currency']} = {row['amount_cny']} CNY")
+
+
+@costs.command("verify")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+def costs_verify(job_file: str, work: str | None) -> None:
+    """Check the ledger's and the launch records' hash chains; exit 1 naming the first bad entry.
+
+    Example: localize costs verify jobs/sample.yaml
+    """
+    store = WorkStore(_work_dir(load_job(job_file), work))
+    if not store.exists():
+        click.echo("no ledger yet: 0 entries")
+        return
+    broken = ledger.verify(store.db) or launch_records.verify(store.db)
+    if broken:
+        click.echo(f"chain broken at {broken}", err=True)
+        raise click.exceptions.Exit(EXIT_QC_FAILED)
+    click.echo(f"ledger intact: {len(ledger.entries(store.db))} entries, "
+               f"{len(launch_records.launches(store.db))} launch records")
+    click.echo(_head_line("ledger", ledger.head_summary(store.db)))
+    click.echo(_head_line("launches", launch_records.head_summary(store.db)))
+
+
+def _head_line(table: str, summary: dict) -> str:
+    """The newest entry's hash, for the auditor to keep: a later chain that does not extend it was cut."""
+    if not summary["entries"]:
+        return f"{table} head: empty"
+    line = f"{table} head: entry {summary['entries']} sha256 {summary['entry_sha256']}"
+    if not summary["head_recorded"]:
+        line += " (no head record yet: a cut-off end goes unnoticed until the next entry is added)"
+    return line
+
+
+CLAIMED_HELP = "CNY already granted under this policy this year (other works); counts against its yearly cap."
+
+
+@costs.command("claim")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("--claimed-this-year", "claimed", default="0", metavar="AMOUNT", help=CLAIMED_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the claim as JSON on stdout.")
+def costs_claim(job_file: str, work: str | None, policy: str | None, claimed: str, as_json: bool) -> None:
+    """Eligible 译制 cost, subsidy before and after caps, and every unmet condition (exit 1 if any).
+
+    Example: localize costs claim jobs/sample.yaml --policy city-30 --claimed-this-year 120000 --json
+    """
+    job = load_job(job_file)
+    name = policy or job.costs.policy
+    if not name:
+        raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
+    already = claimed_amount(claimed)
+    result = claim(WorkStore(_work_dir(job, work)), job, load_policy(name), already)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{result['title']} ({result['policy']})")
+        click.echo(f"eligible 译制 cost: {result['eligible_cost']} CNY of {result['total_cost']} CNY")
+        click.echo(f"subsidy before caps: {result['subsidy_before_caps']} CNY")
+        if result["cap_per_company_year"] is not None:
+            click.echo(f"yearly cap: {result['cap_per_company_year']} CNY, already claimed "
+                       f"{result['claimed_this_year']} CNY, remaining {result['company_year_remaining']} CNY")
+        bound = f" (capped by {', '.join(result['capped_by'])})" if result["capped_by"] else ""
+        click.echo(f"subsidy after caps:  {result['subsidy_after_caps']} CNY{bound}")
+        for unmet in result["unmet_conditions"]:
+            click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}")
+    if result["unmet_conditions"]:
+        raise click.exceptions.Exit(EXIT_QC_FAILED)
+
+
+@costs.command("report")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("-o", "--output", required=True, metavar="DIR", help="Folder for the CSVs, costs.xlsx and summary.html.")
+def costs_report(job_file: str, work: str | None, output: str) -> None:
+    """Cost tables by series, episode, language and stage (CSV and XLSX) and an HTML summary with charts;
+    every total equals the ledger sum to the cent.
+
+    Example: localize costs report jobs/sample.yaml -o reports/
+    """
+    job = load_job(job_file)
+    store = WorkStore(_work_dir(job, work))
+    entries = ledger.entries(store.db) if store.exists() else []
+    written = write_report(entries, job.series.title, Path(output))
+    click.echo(f"wrote {len(written)} files to {output}: {len(entries)} entries, "
+               f"total {ledger_total(entries)} CNY")
+
+
+@main.group()
+def release() -> None:
+    """Evidence of overseas release, kept for subsidy claims."""
+
+
+@release.command("record")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--platform", required=True, help="e.g. YouTube, TikTok, ReelShort.")
+@click.option("--url", required=True, help="Address of the published series or episode.")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="Launch date.")
+@click.option("--episodes", required=True, metavar="SPEC", help="Episode numbers launched, e.g. 1-80.")
+@click.option("--lang", required=True, metavar="TAG", help="Language of the launched audio or subtitles.")
+@click.option("--note", default="")
+def release_record(job_file: str, work: str | None, platform: str, url: str, day: str, episodes: str, lang: str,
+                   note: str) -> None:
+    """Append a launch record (hash-chained like the ledger).
+
+    Example: localize release record jobs/sample.yaml --platform YouTube --url https://youtu.be/x --date 2025-06-01
+    --episodes 1-80 --lang en
+    """
+    job = load_job(job_file)
+    values = launch_records.launch_values(platform, url, day, episodes, lang, note)
+    row = launch_records.append(WorkStore(_work_dir(job, work)).db, values)
+    click.echo(f"launch record {row['id']}: {row['platform']} {row['language']} episodes {row['episodes']}")
+
+
+@main.group("claim")
+def claim_group() -> None:
+    """Subsidy claim packs: the claim with its evidence, checksummed."""
+
+
+@claim_group.command("pack")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--policy", metavar="NAME|FILE[#NAME]", help="Subsidy policy (default: the job's costs.policy).")
+@click.option("--claimed-this-year", "claimed", default="0", metavar="AMOUNT", help=CLAIMED_HELP)
+@click.option("-o", "--output", required=True, metavar="CLAIM.zip", help="The zip to write (atomically).")
+def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str, output: str) -> None:
+    """Zip the claim summary (HTML and JSON), ledger, launch records, invoices, deliverable manifests and a
+    SHA256SUMS list. The pack is written even when conditions are unmet (they are listed in it), but the
+    command then exits 1, as `costs claim` does.
+
+    Example: localize claim pack jobs/sample.yaml --policy city-30 -o claim.zip
+    """
+    job = load_job(job_file)
+    name = policy or job.costs.policy
+    if not name:
+        raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
+    chosen, already = load_policy(name), claimed_amount(claimed)
+    store = WorkStore(_work_dir(job, work))
+    result = claim(store, job, chosen, already)
+    files = write_pack(store, result, Path(output))
+    click.echo(f"wrote {output}: {len(files)} files, subsidy after caps {result['subsidy_after_caps']} CNY")
+    for unmet in result["unmet_conditions"]:
+        click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}", err=True)
+    if result["unmet_conditions"]:
+        raise click.exceptions.Exit(EXIT_QC_FAILED)

@@ -1,0 +1,147 @@
+"""Running jobs: run, status, job check, and transcribe (media to source-language subtitles)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from localize import media
+from localize.cli import _work_dir, main
+from localize.errors import EXIT_BAD_INPUT, EXIT_QC_FAILED
+from localize.job import load_job, select_episodes
+from localize.languages import normalize_tag
+from localize.pipeline import check_force, job_status, preflight, run_job
+from localize.progress import make_reporter
+from localize.transcribe import transcribe_files
+
+
+@main.command()
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--episodes", metavar="SPEC", help="Episodes by position or id, e.g. 1-3,7 or ep01,ep02.")
+@click.option("--force", "force", metavar="STAGE", multiple=True, help="Re-run this stage even if cached (or: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str, ...], as_json: bool) -> None:
+    """Run a job, resuming from whatever an earlier run finished.
+
+    Example: localize run jobs/sample.yaml --episodes 1-3 --json
+    """
+    started = time.monotonic()
+    job = load_job(job_file)
+    selected = select_episodes(job, episodes)
+    forced = check_force(force, job)
+    work_dir = _work_dir(job, work)
+    ffmpeg_binary = media.find_ffmpeg()
+    preflight(job, selected)
+    reporter = make_reporter()
+    try:
+        outcomes = run_job(job, selected, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}")
+    finally:
+        reporter.close()
+    stages = [s for o in outcomes for s in o.stages]
+    failed = [o for o in outcomes if o.error]
+    summary = {
+        "job": job.name,
+        "work_dir": str(work_dir.resolve()),
+        "episodes": [{"id": o.id, "error": o.error, "stages": [s.__dict__ for s in o.stages], "qc": o.qc}
+                     for o in outcomes],
+        "stages_run": sum(s.status == "ran" for s in stages),
+        "cache_hits": sum(s.status == "cached" for s in stages),
+        "failed_episodes": [o.id for o in failed],
+        "qc_failed": [path for o in outcomes for path, qc in o.qc.items() if not qc["passed"]],
+        "seconds": round(time.monotonic() - started, 3),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        for outcome in failed:
+            click.echo(f"error: {outcome.id}: {outcome.error}", err=True)
+        for path in summary["qc_failed"]:
+            click.echo(f"QC failed: {work_dir / path} (see the violations there)", err=True)
+        click.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} episodes done: {summary['stages_run']} stages ran, "
+                   f"{summary['cache_hits']} cached, {summary['seconds']:.1f}s; work dir {summary['work_dir']}")
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+    if summary["qc_failed"]:
+        sys.exit(EXIT_QC_FAILED)
+
+
+@main.command()
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+@click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def status(job_file: str, work: str | None, as_json: bool) -> None:
+    """Show each episode's stages: done, stale (inputs or settings changed), pending or failed.
+
+    Example: localize status jobs/sample.yaml
+    """
+    job = load_job(job_file)
+    rows = job_status(job, _work_dir(job, work))
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
+        return
+    stages = list(dict.fromkeys(r.stage for r in rows))
+    table = Table(title=f"{job.name}: {len(job.episodes)} episodes")
+    table.add_column("episode")
+    for stage in stages:
+        table.add_column(stage)
+    colours = {"done": "green", "stale": "yellow", "pending": "dim", "failed": "red"}
+    for episode in dict.fromkeys(r.episode for r in rows):
+        cells = {r.stage: f"[{colours[r.state]}]{r.state}[/]" for r in rows if r.episode == episode}
+        table.add_row(episode, *(cells.get(s, "") for s in stages))
+    Console().print(table)
+    for row in rows:
+        if row.state == "failed":
+            click.echo(f"{row.episode} {row.stage}: {row.detail}")
+
+
+@main.group()
+def job() -> None:
+    """Work with job files."""
+
+
+@job.command("check")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+def job_check(job_file: str) -> None:
+    """Validate a job, its media and its model without running anything.
+
+    Example: localize job check jobs/sample.yaml
+    """
+    loaded = load_job(job_file)
+    preflight(loaded, loaded.episodes)
+    sources = sorted({e.source for e in loaded.episodes})
+    click.echo(f"ok: job '{loaded.name}': {len(loaded.episodes)} episodes, source {loaded.source_language} "
+               f"({', '.join(sources)}), targets {', '.join(loaded.targets) or 'none'}")
+
+
+@main.command()
+@click.argument("media_files", metavar="MEDIA...", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, metavar="OUT",
+              help="OUT.srt, .vtt, .ass, .ttml or .json; a folder for several inputs.")
+@click.option("--model", default="base", show_default=True, help="Model name (cache or pip bundle) or folder.")
+@click.option("--language", metavar="TAG", help="Source language as BCP-47 (zh, zh-Hans, en…); default: detect.")
+@click.option("--format", "fmt", type=click.Choice(["srt", "vtt", "ass", "ttml", "json"]), default="srt",
+              show_default=True,
+              help="Output format when OUT is a folder.")
+@click.option("--beam-size", default=5, show_default=True, type=click.IntRange(1, 20))
+@click.option("--compute-type", default="int8", show_default=True)
+@click.option("--vad/--no-vad", default=True, show_default=True, help="Skip silence with Silero VAD.")
+@click.option("--profile", default="vertical", show_default=True, help="Subtitle profile the cues are timed for.")
+def transcribe(media_files: tuple[str, ...], output: str, model: str, language: str | None, fmt: str,
+               beam_size: int, compute_type: str, vad: bool, profile: str) -> None:
+    """Transcribe media files to source-language subtitles.
+
+    Example: localize transcribe samples/ep01.mp4 -o ep01.srt --language zh
+    """
+    tag = normalize_tag(language) if language else None
+    written = transcribe_files([Path(m) for m in media_files], Path(output), fmt, model=model, language=tag,
+                               beam_size=beam_size, compute_type=compute_type, vad=vad, profile=profile,
+                               reporter=make_reporter())
+    for path in written:
+        click.echo(str(path))

@@ -1,0 +1,101 @@
+"""Subtitle files: the ``qc`` group with ``qc subs`` (check against a profile), and ``subs fix`` (repair)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from localize import media
+from localize.cli import main
+from localize.errors import EXIT_QC_FAILED
+from localize.fix import fix_cues
+from localize.formats import output_format, read_track, render_track
+from localize.languages import normalize_tag
+from localize.model import Track
+from localize.profiles import load_profile
+from localize.qc import check_track, report
+from localize.shots import detect_shots
+from localize.store import atomic_write_text
+
+
+def _subtitle_context(file: str, profile: str, lang: str, video: str | None):
+    """Read a track and build its profile (frame rate and shot changes from --video when given)."""
+    language = normalize_tag(lang)
+    track = read_track(Path(file), language)
+    fps, cuts, end = None, (), None
+    if video:
+        info = media.probe(Path(video))
+        fps = Fraction(info.fps) if info.fps else None
+        cuts = tuple(detect_shots(Path(video), media.find_ffmpeg())) if info.fps else ()
+        end = info.duration_ms
+    return track, load_profile(profile, language, fps), cuts, end
+
+
+def _print_violations(violations, as_json: bool, qc_report: dict) -> None:
+    if as_json:
+        click.echo(json.dumps(qc_report, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{qc_report['cues_passing']}/{qc_report['cues']} cues pass ({qc_report['profile']}, "
+                        f"{qc_report['language']}, {qc_report['fps']} fps)")
+    for column in ("cue", "rule", "measured", "limit"):
+        table.add_column(column)
+    for v in violations:
+        table.add_row(str(v.cue), v.rule, v.measured, v.limit)
+    Console().print(table if violations else f"QC passed: {qc_report['cues']} cues ({qc_report['profile']}, "
+                                             f"{qc_report['language']})")
+
+
+@main.group()
+def qc() -> None:
+    """Quality checks (exit 1 when anything fails)."""
+
+
+@qc.command("subs")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--profile", default="vertical", show_default=True, help="Subtitle profile (screen).")
+@click.option("--lang", required=True, help="Language of the subtitles (BCP-47).")
+@click.option("--video", type=click.Path(dir_okay=False), help="The episode: its frame rate and shot changes.")
+@click.option("--json", "as_json", is_flag=True)
+def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool) -> None:
+    """Check a subtitle file against the profile: every violation with cue, rule, value and limit.
+
+    Example: localize qc subs ep01.en.srt --profile vertical --lang en --video ep01.mp4
+    """
+    track, rules, cuts, _ = _subtitle_context(file, profile, lang, video)
+    violations = check_track(list(track.cues), rules, cuts)
+    _print_violations(violations, as_json, report(list(track.cues), violations, rules))
+    if violations:
+        sys.exit(EXIT_QC_FAILED)
+
+
+@main.group()
+def subs() -> None:
+    """Work on subtitle files."""
+
+
+@subs.command("fix")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, help="Where to write the repaired file (format from extension).")
+@click.option("--profile", default="vertical", show_default=True)
+@click.option("--lang", required=True, help="Language of the subtitles (BCP-47).")
+@click.option("--video", type=click.Path(dir_okay=False), help="The episode: its frame rate and shot changes.")
+@click.option("--json", "as_json", is_flag=True)
+def subs_fix(file: str, output: str, profile: str, lang: str, video: str | None, as_json: bool) -> None:
+    """Repair timing and line breaks without changing a word; report what could not be repaired.
+
+    Example: localize subs fix ep01.en.srt -o ep01.fixed.srt --lang en --video ep01.mp4
+    """
+    fmt = output_format(Path(output))
+    track, rules, cuts, end = _subtitle_context(file, profile, lang, video)
+    fixed = fix_cues(list(track.cues), rules, cuts, end)
+    atomic_write_text(Path(output), render_track(Track(track.language, tuple(fixed)), fmt, rules.screen))
+    violations = check_track(fixed, rules, cuts)
+    _print_violations(violations, as_json, report(fixed, violations, rules))
+    if violations:
+        sys.exit(EXIT_QC_FAILED)
