@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
+import sqlite3
+from decimal import Decimal
 
 import pytest
 
@@ -55,6 +58,21 @@ def test_sample_job_runs_then_is_fully_cached(sample_run):
     assert again["cache_hits"] == 7 and again["stages_run"] == 0
     english = json.loads((work / "ep01" / "translate.en" / "qc.json").read_text())
     assert english["passed"] and english["cues"] >= 15
+
+
+def test_sample_run_leaves_a_ledger_entry_per_stage_and_reports_reconcile(sample_run, tmp_path):
+    work, first = sample_run
+    with sqlite3.connect(work / "state.sqlite") as db:
+        entries = db.execute("SELECT stage, item, amount_cny FROM ledger").fetchall()
+    ran = {stage for (_, stage), status in _statuses(first).items() if status == "ran"}
+    assert {stage for stage, item, _ in entries if item.startswith("compute: ")} == ran
+    job = REPO / "jobs" / "sample.yaml"
+    assert localize("costs", "verify", job, "--work", work).code == 0
+    assert localize("costs", "report", job, "--work", work, "-o", tmp_path / "report").code == 0
+    rows = list(csv.reader((tmp_path / "report" / "costs_by_stage.csv").read_text(encoding="utf-8-sig").splitlines()))
+    total = next(row for row in rows if row and "Total" in row[0])
+    assert Decimal(total[-1]) == sum(Decimal(amount) for _, _, amount in entries) > 0
+    assert any(item == "translation (TM-weighted)" for stage, item, _ in entries if stage == "translate.en")
 
 
 @pytest.mark.parametrize("profile", ["youtube-shorts", "vertical-app"])
