@@ -150,7 +150,8 @@ def band_from_boxes(boxes: Sequence[TextBox], frames: int, frame_height: int) ->
     return band, f"Chinese text on these rows in {shown} of {frames} sampled frames"
 
 
-def find_band(video: Path, ffmpeg: str, ocr: Ocr, count: int = SAMPLES) -> BandSearch:
+def find_band(video: Path, ffmpeg: str, ocr: Ocr, count: int = SAMPLES,
+              progress: Callable[[float], None] | None = None) -> BandSearch:
     """Search ``video`` for its burned-in Chinese subtitle band (rows of the full-size frame)."""
     info = media.probe(video)
     if not info.width or not info.height:
@@ -160,7 +161,9 @@ def find_band(video: Path, ffmpeg: str, ocr: Ocr, count: int = SAMPLES) -> BandS
     scale = info.height / height
     times = sample_times(info.duration_ms, count)
     boxes: list[TextBox] = []
-    for time_ms in times:
+    for done, time_ms in enumerate(times, start=1):
         boxes += han_boxes(ocr(grab_frame(video, time_ms, width, height, ffmpeg)), time_ms, scale)
+        if progress:
+            progress(done / len(times))
     band, reason = band_from_boxes(boxes, len(times), info.height)
     return BandSearch(band, reason, tuple(times), tuple(boxes))

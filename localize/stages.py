@@ -279,7 +279,7 @@ def release_files(profile: DeliveryProfile, job: Job, episode: Episode) -> dict[
 
 def _band(call: StageCall, stage: Stage) -> None:
     """Where the original Chinese subtitles are burned in, for profiles whose mask band is ``auto``."""
-    found = band.find_band(call.inputs["video"], call.tools.ffmpeg, call.tools.ocr())
+    found = band.find_band(call.inputs["video"], call.tools.ffmpeg, call.tools.ocr(), progress=call.progress)
     atomic_write_json(call.output("band", stage), found.to_json())
 
 
