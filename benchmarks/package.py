@@ -11,7 +11,8 @@ one run of arguments built by the project's own functions (``burn.audio_args``, 
 * burn (target <= 1.1× bare): ``burn.burn``'s command (mask + libass + libx264), against bare: the same command
   without the filtergraph (same encode args, same audio handling), and burn with subtitles only (no mask);
 * loudness analysis: ``loudness.normalize_filter``, the measuring pass every package runs first;
-* whole CLI, for information: ``localize package`` (Python start-up, loudness pass, the encode, package QC).
+* whole CLI, for information: ``localize package`` (Python start-up, loudness pass, the encode, package QC;
+  the burn is given ep01's band, so the OCR band search that profile band ``auto`` runs is not in it).
 
 Every row runs once as a warm-up, then N rounds run all rows in turn; the table shows medians of wall time and
 of CPU time (user + system of the child processes: steadier than wall time on a busy machine). The record goes
