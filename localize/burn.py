@@ -12,7 +12,6 @@ import re
 import subprocess
 import tempfile
 import unicodedata
-from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -81,12 +80,14 @@ def render_ass(track: Track, screen: Screen, band_top: int | None, clearance_px:
     return re.sub(r"^(Style: [^,]*),Noto Sans,", rf"\1,{family},", text, flags=re.MULTILINE)
 
 
-def filtergraph(method: str | None, band: tuple[int, int] | None) -> str:
+def filtergraph(method: str | None, band: tuple[int, int] | None, scale: tuple[int, int] | None = None) -> str:
     """Mask the band (blur the cropped strip and lay it back, or a filled dark box), then draw burn.ass.
 
     ``band`` None (no burned-in original subtitles): nothing to hide, so only the subtitles filter runs.
+    ``scale``: the profile's frame when the source is smaller or larger, reached after drawing (one resample).
     """
-    subtitles = "subtitles=f=burn.ass:fontsdir=fonts[v]"
+    resize = f",scale={scale[0]}:{scale[1]}:flags=lanczos" if scale else ""
+    subtitles = f"subtitles=f=burn.ass:fontsdir=fonts{resize}[v]"
     if band is None:
         return f"[0:v]{subtitles}"
     top, bottom = band
@@ -123,15 +124,17 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
     info = media.probe(video)
     if band is not None and info.height is not None and band[1] > info.height:
         raise BadInput(f"mask band {band[0]}:{band[1]} lies outside the {info.width}x{info.height} frame of {video}")
-    frame_screen = replace(screen, width=info.width or screen.width, height=info.height or screen.height)
-    text = render_ass(track, frame_screen, band[0] if band else None, clearance_px)
+    size = profile.rescale(video, info.width, info.height)
+    frame_screen = screen.fitted(info.width, info.height) if info.width and info.height else screen
+    clearance = round(clearance_px * frame_screen.height / screen.height)
+    text = render_ass(track, frame_screen, band[0] if band else None, clearance)
     fps = Fraction(info.fps) if info.fps else None
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
         # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.
         Path(work, "burn.ass").write_text(text, encoding="utf-8")
         Path(work, "fonts").symlink_to(fonts_dir(), target_is_directory=True)
         command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                   "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band),
+                   "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band, size),
                    "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio_filter), "-fflags", "+bitexact",
                    "-flags:a", "+bitexact",
                    *tags, "-movflags", "+faststart", str(target.resolve())]

@@ -60,6 +60,18 @@ class DeliveryProfile:
     def detects_band(self) -> bool:
         return self.subtitles == "burned" and self.mask_band == AUTO
 
+    def rescale(self, source: object, width: int | None, height: int | None) -> tuple[int, int] | None:
+        """The profile's frame when the source's differs (a 720×1280 episode for a 1080×1920 platform), else None.
+        Only the size may change: another shape would need reframing, the editor's call rather than ours."""
+        if not self.frame or not width or not height or (width, height) == self.frame:
+            return None
+        target_width, target_height = self.frame
+        if abs(width * target_height - height * target_width) > 0.01 * height * target_width:
+            raise BadInput(f"{source} is {width}x{height} but '{self.name}' delivers {target_width}x{target_height}, "
+                           "another shape; reframe the source, or use a profile that keeps the source's frame "
+                           "(streaming)")
+        return self.frame
+
     def stem(self, series: str, episode: int, lang: str) -> str:
         return self.naming.format(series=series, episode=episode, lang=lang)
 

@@ -101,7 +101,7 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
     ffmpeg = media.find_ffmpeg(ffmpeg)
     info = media.probe(video)
     media.require_audio(info)
-    rescale_to(info, profile)  # a source of another shape fails before the subtitles are even read
+    profile.rescale(info.path, info.width, info.height)  # another shape fails before anything is read
     tracks = [read_track(file, lang) for lang, file in subs]
     for track in tracks if burned else []:
         burn.family_for(track)  # a script without a shipped font fails before anything is built
@@ -112,8 +112,10 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
         band = mask_band
     fps = Fraction(info.fps) if info.fps else None
     qc_reports = {}
+    # The band is in the source's rows; subtitle rules place captions on the profile's screen.
+    band_top = round(band[0] * screen(profile.subtitle_profile).height / info.height) if band and info.height else None
     for track, (lang, file) in zip(tracks, subs, strict=True):
-        rules = load_profile(profile.subtitle_profile, lang, fps, band[0] if band else None)
+        rules = load_profile(profile.subtitle_profile, lang, fps, band_top)
         violations = check_track(list(track.cues), rules)
         qc_reports[lang] = report(list(track.cues), violations, rules)
         if violations:
@@ -143,19 +145,7 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
 def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
     """Stream copy keeps the picture bit for bit, but only delivers the codec and frame the source already has."""
     codec = next(s.codec for s in info.streams if s.type == "video")
-    return codec == profile.video_codec and rescale_to(info, profile) is None
-
-
-def rescale_to(info: media.Probe, profile: DeliveryProfile) -> tuple[int, int] | None:
-    """The profile's frame when the source's differs (a 720×1280 episode for a 1080×1920 platform), else None.
-    Only the size may change: another shape would need reframing, which is the editor's call, not ours."""
-    if not profile.frame or not info.width or not info.height or (info.width, info.height) == profile.frame:
-        return None
-    width, height = profile.frame
-    if abs(info.width * height - info.height * width) > 0.01 * info.height * width:
-        raise BadInput(f"{info.path} is {info.width}x{info.height} but '{profile.name}' delivers {width}x{height}, "
-                       "another shape; reframe the source, or use a profile that keeps the source's frame (streaming)")
-    return width, height
+    return codec == profile.video_codec and profile.rescale(info.path, info.width, info.height) is None
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
@@ -203,7 +193,7 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
         codecs = ["-c:v", "copy", *burn.audio_args(profile, audio_filter), *_BITEXACT]
     else:
         fps = Fraction(info.fps) if info.fps else None
-        size = rescale_to(info, profile)
+        size = profile.rescale(info.path, info.width, info.height)
         scale = ["-vf", f"scale={size[0]}:{size[1]}:flags=lanczos"] if size else []
         codecs = [*scale, *burn.encode_args(profile, fps, audio_filter), "-fflags", "+bitexact", "-flags:a",
                   "+bitexact"]

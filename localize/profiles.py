@@ -44,6 +44,14 @@ class Screen:
     def safe_width(self) -> int:
         return self.safe_right - self.safe_left
 
+    def fitted(self, width: int, height: int) -> Screen:
+        """The same screen laid over a frame of another size (a 540×960 source): every box edge and the font
+        scaled with it, so captions keep their place and size relative to the picture."""
+        across, down = width / self.width, height / self.height
+        return replace(self, width=width, height=height, safe_left=round(self.safe_left * across),
+                       safe_right=round(self.safe_right * across), safe_top=round(self.safe_top * down),
+                       safe_bottom=round(self.safe_bottom * down), font_size_px=round(self.font_size_px * down))
+
     def above_band(self, band_top_px: int, clearance_px: int) -> Screen:
         """The same screen with captions moved above a burned-in subtitle band starting at band_top_px."""
         return replace(self, safe_bottom=min(self.safe_bottom, band_top_px - clearance_px))

@@ -273,3 +273,22 @@ def test_a_smaller_source_is_scaled_to_the_profile_frame_and_another_shape_is_re
                     tmp_path / "wide-release")
     assert done.code == 2 and "is 1920x1080 but 'tiktok' delivers 1080x1920" in done.stderr
     assert not (tmp_path / "wide-release").exists()
+
+
+def test_a_smaller_clean_source_is_burned_in_and_scaled_to_the_profile_frame(tmp_path: Path, ffmpeg: str) -> None:
+    video = make_media(ffmpeg, tmp_path / "small.mp4", "-f", "lavfi", "-i", "color=c=gray:size=540x960:rate=25",
+                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "libx264",
+                       "-preset", "ultrafast", "-c:a", "aac")
+    srt = tmp_path / "en.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nHappy birthday, Mom.\n", encoding="utf-8")
+    out = tmp_path / "release"
+    done = localize("package", video, "--subs", f"en={srt}", "--profile", "vertical-app", "--mask-band", "none",
+                    "-o", out)
+    assert done.code == 0, done.stderr
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["burn"]["band"] is None
+    mp4 = out / "small_001_en.mp4"
+    stream = next(s for s in describe_streams(mp4) if s["type"] == "video")
+    assert (stream["width"], stream["height"]) == (1080, 1920)
+    frame = frame_at(mp4, 2.0)
+    assert (frame[1000:1600].min(axis=2) > 235).sum() > 500  # the white caption, drawn before the upscale
+    assert localize("qc", "package", out, "--profile", "vertical-app").code == 0
