@@ -1,14 +1,14 @@
 """Packaging benchmark on samples/ep01.mp4: soft-subtitle mux speed and burn-in + masking overhead.
 
-The ffmpeg commands timed are the ones the product runs: ``package._mux`` and ``burn.burn`` are called with
-their ``subprocess`` swapped for a recorder, so the benchmark gets their exact command lines (and the files
-they write for ffmpeg) without copying any of it. The comparison commands are derived from those by swapping
-one run of arguments built by the project's own functions (``burn.audio_args``, ``burn.filtergraph``):
+The ffmpeg commands timed are the ones the product runs, built by ``package.mux_command`` and
+``burn.burn_command`` (which also write the files ffmpeg reads), so nothing is copied. The comparison commands
+are derived from those by swapping one run of arguments built by the project's own functions
+(``burn.audio_args``, ``burn.filtergraph``):
 
-* soft, stream copy (target >= 200× real time): ``_mux``'s command with the audio copied too, so nothing is
-  encoded: what a mux costs;
-* soft, as shipped: ``_mux``'s command itself, whose audio goes through the loudness filter and AAC;
-* burn (target <= 1.1× bare): ``burn.burn``'s command (mask + libass + libx264), against bare: the same command
+* soft, stream copy (target >= 200× real time): ``package.mux_command``'s command with the audio copied too,
+  so nothing is encoded: what a mux costs;
+* soft, as shipped: ``package.mux_command``'s command itself, whose audio goes through the loudness filter and AAC;
+* burn (target <= 1.1× bare): ``burn.burn_command``'s command (mask + libass + libx264), against bare: the same command
   without the filtergraph (same encode args, same audio handling), and burn with subtitles only (no mask);
 * loudness analysis: ``loudness.normalize_filter``, the measuring pass every package runs first;
 * whole CLI, for information: ``localize package`` (Python start-up, loudness pass, the encode, package QC;
@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,8 +35,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
-from unittest import mock
 
 from localize import burn, loudness, package
 from localize.delivery import DeliveryProfile, load_delivery_profile
@@ -80,42 +77,21 @@ class Command:
         return Command(self.argv[:-1] + [str(target)], self.cwd)
 
 
-def captured(module: ModuleType, call: Callable[[], object], kept: Path, inputs: Path | None = None) -> Command:
-    """The one command ``call`` makes ``module`` run, recorded instead of run.
-
-    The product deletes what it wrote for ffmpeg once ffmpeg returns (the run's temp ``cwd``, or files under
-    ``inputs``), so that folder is copied to ``kept`` when the command is recorded and the command pointed there.
-    """
-    commands: list[Command] = []
-
-    def record(argv: list[str], cwd: str | None = None, **_: object) -> subprocess.CompletedProcess:
-        source = Path(cwd) if cwd else inputs
-        if source is not None:
-            shutil.copytree(source, kept, symlinks=True)
-            argv = [arg.replace(str(source), str(kept)) for arg in argv]
-        commands.append(Command(argv, kept if cwd else None))
-        return subprocess.CompletedProcess(argv, 0, "", "")
-
-    with mock.patch.object(module, "subprocess", SimpleNamespace(run=record)):
-        call()
-    (command,) = commands
-    return command
-
-
 def mux_command(track: Track, profile: DeliveryProfile, ffmpeg: str, audio_filter: str, work: Path) -> Command:
     """The command ``package._mux`` runs for ``track`` (soft mov_text, loudness-normalised AAC)."""
     inputs = work / "mux"
     inputs.mkdir()
-    return captured(package, lambda: package._mux(VIDEO, [track], profile, work / "soft.mp4", package.Release("ep01"),
-                                                  "zh", ffmpeg, inputs, audio_filter), work / "mux.kept", inputs)
+    return Command(package.mux_command(VIDEO, [track], profile, work / "soft.mp4", package.Release("ep01"), "zh",
+                                       ffmpeg, inputs, audio_filter))
 
 
 def burn_command(track: Track, profile: DeliveryProfile, ffmpeg: str, audio_filter: str, work: Path) -> Command:
     """The command ``burn.burn`` runs for ``track`` on the sample's band (metadata tags left out: no cost)."""
     clearance = int(shipped_profiles()["burned_in_clearance_px"])
-    return captured(burn, lambda: burn.burn(VIDEO, track, profile, SAMPLE_BAND, screen(profile.subtitle_profile),
-                                            clearance, work / "burn.mp4", ffmpeg, [], audio_filter),
-                    work / "burn.kept")
+    folder = work / "burn"
+    folder.mkdir()
+    return Command(burn.burn_command(VIDEO, track, profile, SAMPLE_BAND, screen(profile.subtitle_profile), clearance,
+                                     work / "burn.mp4", ffmpeg, [], audio_filter, folder), folder)
 
 
 def child_cpu() -> float:

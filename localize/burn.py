@@ -115,10 +115,12 @@ def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio_filter: st
             "-flags:v", "+bitexact+cgop", *audio_args(profile, audio_filter)]
 
 
-def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None, screen: Screen,
-         clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str) -> None:
-    """Encode ``video`` with the band masked and ``track`` burned in to ``target`` (tags: extra ffmpeg args;
-    ``audio_filter``: the loudness pass; ``band``: None when the source has no burned-in subtitles)."""
+def burn_command(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None,
+                 screen: Screen, clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str,
+                 work: Path) -> list[str]:
+    """The ffmpeg command that encodes ``video`` with the band masked and ``track`` burned in to ``target``; it
+    writes ``burn.ass`` and a ``fonts`` link into ``work``, the folder the command must run in (tags: extra
+    ffmpeg args; ``audio_filter``: the loudness pass; ``band``: None when the source has no burned-in subtitles)."""
     if band is not None and profile.mask_method is None:
         raise BadInput(f"profile '{profile.name}' burns subtitles in but names no mask method (blur or box)")
     info = media.probe(video)
@@ -127,17 +129,23 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
     size = profile.rescale(video, info.width, info.height)
     frame_screen = screen.fitted(info.width, info.height) if info.width and info.height else screen
     clearance = round(clearance_px * frame_screen.height / screen.height)
-    text = render_ass(track, frame_screen, band[0] if band else None, clearance)
+    # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.
+    (work / "burn.ass").write_text(render_ass(track, frame_screen, band[0] if band else None, clearance),
+                                   encoding="utf-8")
+    (work / "fonts").symlink_to(fonts_dir(), target_is_directory=True)
     fps = Fraction(info.fps) if info.fps else None
+    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band, size),
+            "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio_filter), "-fflags", "+bitexact",
+            "-flags:a", "+bitexact", *tags, "-movflags", "+faststart", str(target.resolve())]
+
+
+def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None, screen: Screen,
+         clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str) -> None:
+    """Run ``burn_command`` in a temp folder that is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
-        # Relative names inside the filtergraph: no escaping of ':' or quotes in real paths.
-        Path(work, "burn.ass").write_text(text, encoding="utf-8")
-        Path(work, "fonts").symlink_to(fonts_dir(), target_is_directory=True)
-        command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                   "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band, size),
-                   "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio_filter), "-fflags", "+bitexact",
-                   "-flags:a", "+bitexact",
-                   *tags, "-movflags", "+faststart", str(target.resolve())]
+        command = burn_command(video, track, profile, band, screen, clearance_px, target, ffmpeg, tags, audio_filter,
+                               Path(work))
         done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=work)
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"

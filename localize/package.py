@@ -184,10 +184,11 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
     return manifest
 
 
-def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
-         audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
-    """Stream-copy the picture (re-encode it when the source's codec is not the profile's), normalise the
-    sound, add one tagged mov_text track per language (the first is the default)."""
+def mux_command(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
+                audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> list[str]:
+    """The ffmpeg command that stream-copies the picture (re-encodes it when the source's codec or frame is not
+    the profile's), normalises the sound and adds one tagged mov_text track per language (the first is the
+    default). It reads the tracks from ``.input.<n>.srt`` files it writes into ``folder``."""
     info = media.probe(video)
     if _can_copy_video(info, profile):
         codecs = ["-c:v", "copy", *burn.audio_args(profile, audio_filter), *_BITEXACT]
@@ -207,12 +208,16 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
         tags += [f"-metadata:s:s:{number}", f"language={iso639_2(track.language)}",
                  f"-metadata:s:s:{number}", f"title={NAMES.get(primary, track.language)}",
                  f"-disposition:s:{number}", "default" if number == 0 else "0"]
-    metadata = _metadata_args(release, profile)
-    command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps,
-               *codecs, "-c:s", "mov_text",
-               "-map_metadata", "-1", "-map_chapters", "-1",
-               *metadata, "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags,
-               "-movflags", "+faststart", str(target)]
+    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps, *codecs,
+            "-c:s", "mov_text", "-map_metadata", "-1", "-map_chapters", "-1", *_metadata_args(release, profile),
+            "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags, "-movflags", "+faststart",
+            str(target)]
+
+
+def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
+         audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
+    """Run ``mux_command``, then remove the subtitle inputs it wrote."""
+    command = mux_command(video, tracks, profile, target, release, audio_language, ffmpeg, folder, audio_filter)
     done = subprocess.run(command, check=False, capture_output=True, text=True)
     for srt in folder.glob(".input.*.srt"):
         srt.unlink()
