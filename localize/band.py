@@ -25,6 +25,7 @@ SAMPLES = 12  # frames read per episode: about 4 s of OCR on two cores
 SCAN_WIDTH = 540  # frames are read at half of 1080: Chinese subtitles stay 25+ px high, OCR runs 8x faster
 MIN_SCORE = 0.5  # RapidOCR's recognition confidence below which a box is ignored
 MIN_SHARE = 0.25  # share of sampled frames that must show text on a row for it to belong to the band
+MIN_CHANGE = 0.5  # distinct texts per frame shown, at least: subtitles change, a watermark does not
 
 Ocr = Callable[[Any], Sequence[tuple[Any, str, float]]]  # image (H×W×3 BGR) → [(box points, text, score)]
 
@@ -113,11 +114,14 @@ def han_boxes(found: Sequence[tuple[Any, str, float]], time_ms: int, scale: floa
 
 
 def band_from_boxes(boxes: Sequence[TextBox], frames: int, frame_height: int) -> tuple[tuple[int, int] | None, str]:
-    """The rows most sampled frames show Chinese text on, padded by a quarter of a line; None when too few agree.
+    """The rows most sampled frames show changing Chinese text on, padded by a quarter of a line; None when
+    too few frames agree.
 
     Each frame votes once per row it has text on; rows with at least ``MIN_SHARE`` of the frames (and two
     frames, when more than one was read) form runs, runs closer than a line height merge (two-line
-    subtitles), and the run with the most votes is the band, widened to the boxes that touch it.
+    subtitles). Subtitles change from frame to frame while a platform watermark or a "纯属虚构" disclaimer
+    reads the same in every one, so runs whose text mostly repeats are left out; of the rest, the run with
+    the most votes is the band, widened to the boxes that touch it.
     """
     if not boxes:
         return None, f"no Chinese text in {frames} sampled frames"
@@ -142,12 +146,21 @@ def band_from_boxes(boxes: Sequence[TextBox], frames: int, frame_height: int) ->
     if not runs:
         return None, (f"Chinese text in {len({b.time_ms for b in boxes})} of {frames} sampled frames, "
                       f"but no rows shared by {needed}: scenery, not subtitles")
-    top, bottom = max(runs, key=lambda run: sum(votes[run[0]:run[1] + 1]))
-    touching = [box for box in boxes if box.bottom >= top and box.top <= bottom]
-    pad = max(6, round(line / 4))
+    changing, fixed = [], []
+    for top, bottom in runs:
+        touching = [box for box in boxes if box.bottom >= top and box.top <= bottom]
+        shown = len({box.time_ms for box in touching})
+        texts = len({box.text for box in touching})
+        (changing if texts >= MIN_CHANGE * shown else fixed).append((sum(votes[top:bottom + 1]), touching))
+    if not changing:
+        rows = ", ".join(f"{min(b.top for b in t)}-{max(b.bottom for b in t)}" for _, t in fixed)
+        return None, f"Chinese text at rows {rows} reads the same in every frame (a watermark or title): not subtitles"
+    _, touching = max(changing, key=lambda candidate: candidate[0])
+    pad = max(6, round(median(b.bottom - b.top for b in touching) / 4))  # a quarter of the band's own line
     band = (max(0, min(b.top for b in touching) - pad), min(frame_height, max(b.bottom for b in touching) + pad))
     shown = len({box.time_ms for box in touching})
-    return band, f"Chinese text on these rows in {shown} of {frames} sampled frames"
+    ignored = f"; fixed text elsewhere ignored ({len(fixed)} place{'s' * (len(fixed) != 1)})" if fixed else ""
+    return band, f"Chinese text on these rows in {shown} of {frames} sampled frames{ignored}"
 
 
 def find_band(video: Path, ffmpeg: str, ocr: Ocr, count: int = SAMPLES,

@@ -20,7 +20,8 @@ TEXT_ROWS = (1637, 1693)
 
 
 def _subtitle(time_ms: int, top: int = 1636, bottom: int = 1696) -> TextBox:
-    return TextBox(time_ms, top, bottom, 190, 860, "你这个上门女婿", 0.98)
+    """A line of subtitles: its text differs from one sampled frame to the next, as dialogue does."""
+    return TextBox(time_ms, top, bottom, 190, 860, f"第{time_ms}句台词", 0.98)
 
 
 def test_the_band_is_the_rows_most_frames_agree_on_and_a_sign_in_one_shot_is_left_out() -> None:
@@ -28,6 +29,17 @@ def test_the_band_is_the_rows_most_frames_agree_on_and_a_sign_in_one_shot_is_lef
     band, reason = band_from_boxes(boxes, 12, 1920)
     assert band == (1636 - 15, 1696 + 15)  # a quarter of the 60-px line above and below
     assert "9 of 12" in reason
+
+
+def test_a_watermark_on_every_frame_loses_to_the_changing_subtitles() -> None:
+    lines = ["妈，祝你生日快乐。", "我女儿嫁给你，真是瞎了眼！", "为了我老婆，我什么都能忍。", "别废话，这是五百万。",
+             "五百万？你知道我是谁吗？", "你不就是个吃软饭的废物吗？", "天龙集团的董事长，就是我。"]
+    subtitles = [TextBox(t * 1000, 1636, 1696, 190, 860, line, 0.98) for t, line in enumerate(lines)]
+    watermark = [TextBox(t * 1000, 60, 110, 800, 1040, "红果短剧" if t % 5 else "红果短刷", 0.9) for t in range(12)]
+    band, reason = band_from_boxes(subtitles + watermark, 12, 1920)
+    assert band == (1621, 1711) and "fixed text elsewhere ignored (1 place)" in reason
+    band, reason = band_from_boxes(watermark, 12, 1920)
+    assert band is None and "rows 60-110 reads the same in every frame" in reason
 
 
 def test_two_line_subtitles_make_one_band() -> None:
@@ -61,6 +73,23 @@ def test_a_video_with_only_latin_text_has_no_band(ffmpeg: str, tmp_path: Path) -
     done = localize("band", video, "--samples", "4")
     assert done.code == 0, done.stderr
     assert done.stdout.startswith("none") and "no Chinese text in 4 sampled frames" in done.stdout
+
+
+def test_a_fixed_chinese_overlay_on_every_frame_is_not_taken_for_the_subtitles(ffmpeg: str, tmp_path: Path) -> None:
+    """The sample with one of its own subtitle lines pasted at the top of every frame, as a platform watermark
+    or a 纯属虚构 disclaimer would be: the band is still the changing subtitles at the bottom."""
+    stamp = make_media(ffmpeg, tmp_path / "stamp.png", "-ss", "4.5", "-i", str(SAMPLE_VIDEO), "-frames:v", "1",
+                       "-vf", "crop=1080:80:0:1625")
+    video = make_media(ffmpeg, tmp_path / "stamped.mp4", "-t", "20", "-i", str(SAMPLE_VIDEO), "-i", str(stamp),
+                       "-filter_complex", "[0:v][1:v]overlay=0:120", "-c:v", "libx264", "-preset", "ultrafast",
+                       "-c:a", "copy")
+    done = localize("band", video, "--json")
+    assert done.code == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert any(box["top"] < 300 for box in found["boxes"])  # the overlay was read...
+    top, bottom = found["band"]  # ...and left out
+    assert 1580 <= top <= TEXT_ROWS[0] and TEXT_ROWS[1] <= bottom <= 1760
+    assert "fixed text elsewhere ignored" in found["reason"]
 
 
 def _job(folder: Path, delivery: str, targets: str | None = "[en]") -> Path:
