@@ -53,7 +53,10 @@ class Screen:
                        safe_bottom=round(self.safe_bottom * down), font_size_px=round(self.font_size_px * down))
 
     def above_band(self, band_top_px: int, clearance_px: int) -> Screen:
-        """The same screen with captions moved above a burned-in subtitle band starting at band_top_px."""
+        """The same screen with captions moved above a burned-in subtitle band starting at band_top_px; a band
+        in the upper half of the frame (some series put their subtitles there) leaves ours at the bottom."""
+        if band_top_px < self.height // 2:
+            return self
         return replace(self, safe_bottom=min(self.safe_bottom, band_top_px - clearance_px))
 
 

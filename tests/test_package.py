@@ -292,3 +292,9 @@ def test_a_smaller_clean_source_is_burned_in_and_scaled_to_the_profile_frame(tmp
     frame = frame_at(mp4, 2.0)
     assert (frame[1000:1600].min(axis=2) > 235).sum() > 500  # the white caption, drawn before the upscale
     assert localize("qc", "package", out, "--profile", "vertical-app").code == 0
+
+
+def test_original_subtitles_at_the_top_leave_our_captions_at_the_bottom() -> None:
+    track = Track("en", (Cue(1000, 2500, "Happy birthday, Mom."),))
+    at_bottom, at_top, none = (render_ass(track, screen("vertical"), top, 24) for top in (1300, 200, None))
+    assert at_top == none != at_bottom
