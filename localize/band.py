@@ -151,14 +151,13 @@ def band_from_boxes(boxes: Sequence[TextBox], frames: int, frame_height: int) ->
         touching = [box for box in boxes if box.bottom >= top and box.top <= bottom]
         shown = len({box.time_ms for box in touching})
         texts = len({box.text for box in touching})
-        (changing if texts >= MIN_CHANGE * shown else fixed).append((sum(votes[top:bottom + 1]), touching))
+        (changing if texts >= MIN_CHANGE * shown else fixed).append((sum(votes[top:bottom + 1]), shown, touching))
     if not changing:
-        rows = ", ".join(f"{min(b.top for b in t)}-{max(b.bottom for b in t)}" for _, t in fixed)
+        rows = ", ".join(f"{min(b.top for b in t)}-{max(b.bottom for b in t)}" for _, _, t in fixed)
         return None, f"Chinese text at rows {rows} reads the same in every frame (a watermark or title): not subtitles"
-    _, touching = max(changing, key=lambda candidate: candidate[0])
+    _, shown, touching = max(changing, key=lambda candidate: candidate[0])
     pad = max(6, round(median(b.bottom - b.top for b in touching) / 4))  # a quarter of the band's own line
     band = (max(0, min(b.top for b in touching) - pad), min(frame_height, max(b.bottom for b in touching) + pad))
-    shown = len({box.time_ms for box in touching})
     ignored = f"; fixed text elsewhere ignored ({len(fixed)} place{'s' * (len(fixed) != 1)})" if fixed else ""
     return band, f"Chinese text on these rows in {shown} of {frames} sampled frames{ignored}"
 

@@ -316,7 +316,8 @@ SOURCE_CUES = Stage("source_cues", 2, needs=("transcript", "probe", "shots"),
 
 BAND = Stage("band", 1, needs=("video", "probe"), makes={"band": "band.json"},
              settings=lambda job: {"samples": band.SAMPLES, "scan_width": band.SCAN_WIDTH,
-                                   "min_score": band.MIN_SCORE, "min_share": band.MIN_SHARE},
+                                   "min_score": band.MIN_SCORE, "min_share": band.MIN_SHARE,
+                                   "min_change": band.MIN_CHANGE},
              action=_band)
 
 RELEASE = "release"  # the package folder inside a package.<profile> stage folder: what gets uploaded

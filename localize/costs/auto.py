@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from localize.costs import ledger
 from localize.job import Episode, Job
-from localize.translate.leverage import BANDS, count_units, weighted_units
+from localize.translate.leverage import BANDS, unit_name, weighted_units
 
 TM_WEIGHTED_ITEM = "translation (TM-weighted)"  # "translat": 译制 under every shipped policy
 
@@ -30,14 +30,8 @@ def _translation_stats(db: sqlite3.Connection, episode: str, language: str) -> d
     return json.loads(row[0]) if row else {}
 
 
-def _unit_name(source_language: str) -> str:
-    """What leverage counted: characters for languages written without spaces (Chinese), else words."""
-    return "characters" if count_units("ab", source_language) == 2 else "words"
-
-
 def _already_priced(db: sqlite3.Connection, episode: str, language: str) -> bool:
-    return any(e["item"] == TM_WEIGHTED_ITEM and e["episode"] == episode and e["language"] == language
-               and e["origin"] == "auto" for e in ledger.entries(db))
+    return ledger.has_auto_entry(db, TM_WEIGHTED_ITEM, episode, language)
 
 
 def _tm_weighted(db: sqlite3.Connection, job: Job, stats: dict, common: dict) -> list[ledger.Cost]:
@@ -52,7 +46,7 @@ def _tm_weighted(db: sqlite3.Connection, job: Job, stats: dict, common: dict) ->
         return []
     breakdown = "; ".join(f"{band}: {bands[band]['units']} × {grid[band]}" for band in BANDS if band in bands)
     return [ledger.Cost(item=TM_WEIGHTED_ITEM, quantity=units, unit_price=price,
-                        unit=f"weighted source {_unit_name(job.source_language)}",
+                        unit=f"weighted source {unit_name(job.source_language)}s",
                         note=f"TM match bands, units × weight: {breakdown}; total {units}", **common)]
 
 

@@ -92,6 +92,15 @@ def entries(db: sqlite3.Connection) -> list[dict]:
     return chain.rows(db, TABLE, COLUMNS)
 
 
+def has_auto_entry(db: sqlite3.Connection, item: str, episode: str, language: str) -> bool:
+    """Whether an automatic entry for ``item`` already exists for this episode and language (one query, not a
+    read of the whole ledger: it is asked after every translation stage)."""
+    chain.create(db, TABLE, COLUMNS)
+    found = db.execute(f"SELECT 1 FROM {TABLE} WHERE item = ? AND episode = ? AND language = ? AND origin = 'auto' "
+                       "LIMIT 1", (item, episode, language)).fetchone()
+    return found is not None
+
+
 def verify(db: sqlite3.Connection) -> chain.BadEntry | None:
     return chain.verify(db, TABLE, COLUMNS)
 

@@ -26,9 +26,14 @@ DEFAULT_GRID: Mapping[str, Decimal] = {
 _UNSPACED_LANGUAGES = frozenset({"zh", "ja", "yue", "cmn", "th", "lo", "km", "my"})
 
 
+def unit_name(language: str) -> str:
+    """What a unit of ``language`` is: a character for languages written without spaces, else a word."""
+    return "character" if match.language_tag(language).split("-")[0] in _UNSPACED_LANGUAGES else "word"
+
+
 def count_units(text: str, language: str) -> int:
     """Characters (letters and digits) for unspaced languages, else words holding a letter or a digit."""
-    if match.language_tag(language).split("-")[0] in _UNSPACED_LANGUAGES:
+    if unit_name(language) == "character":
         return sum(unicodedata.category(ch)[0] in "LN" for ch in text)
     return sum(any(unicodedata.category(ch)[0] in "LN" for ch in word) for word in text.split())
 
