@@ -1,7 +1,7 @@
 """ASR overhead benchmark: ``localize transcribe`` against a bare faster-whisper script.
 
 What it measures: the wall time of two child processes that each transcribe the same 3 files with the
-same model and settings (Whisper ``base`` from ``localize.models.resolve_whisper_model``, CPU, int8,
+same model and settings (Whisper ``base`` from ``localize.model_cache.resolve_whisper_model``, CPU, int8,
 ``cpu_threads=os.cpu_count()``, language zh, beam 5, VAD on, word timestamps, no conditioning on earlier
 text) and write one SRT per file:
 
@@ -44,7 +44,7 @@ from pathlib import Path
 import av
 
 from localize.media import find_ffmpeg
-from localize.models import resolve_whisper_model
+from localize.model_cache import resolve_whisper_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "ep01.mp4"

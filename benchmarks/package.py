@@ -36,12 +36,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from localize import burn, loudness, package
-from localize.delivery import DeliveryProfile, load_delivery_profile
 from localize.formats import read_track
 from localize.media import find_ffmpeg, probe
 from localize.model import Track
-from localize.profiles import screen, shipped_profiles
+from localize.package import build as package
+from localize.package import burn, loudness
+from localize.package.profiles import DeliveryProfile, load_delivery_profile
+from localize.subtitles.profiles import screen, shipped_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO = ROOT / "samples" / "ep01.mp4"

@@ -17,12 +17,12 @@ import statistics
 import time
 from pathlib import Path
 
-from localize.asr import AsrOptions, WhisperEngine
+from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.media import probe
 from localize.model import Transcript
-from localize.profiles import load_profile
-from localize.qc import Speech, check_track
-from localize.segment import source_cues
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.qc import Speech, check_track
+from localize.subtitles.segment import source_cues
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "segment_qc.json"

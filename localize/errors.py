@@ -4,7 +4,6 @@ The CLI prints ``str(error)`` as one line on stderr and exits with ``error.exit_
 anything that is not a ``LocalizeError`` is a bug and keeps its traceback.
 """
 
-EXIT_OK = 0
 EXIT_QC_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3

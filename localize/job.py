@@ -15,12 +15,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from localize.characters import Character, load_characters
-from localize.delivery import DeliveryProfile, load_delivery_profile
+from localize.costs.settings import CostSettings, ExchangeRate
 from localize.errors import BadInput
+from localize.glossary.characters import Character, load_characters
 from localize.languages import normalize_tag
 from localize.numbers import CURRENCY_POLICIES
-from localize.profiles import shipped_profiles, with_overrides
+from localize.package.profiles import DeliveryProfile, load_delivery_profile
 from localize.schema import (
     Section,
     as_list,
@@ -33,7 +33,9 @@ from localize.schema import (
     tagged_items,
     text,
 )
+from localize.subtitles.profiles import shipped_profiles, with_overrides
 from localize.translate.leverage import BANDS, DEFAULT_GRID
+from localize.translate.llm import LlmOptions
 
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16",
                  "float32", "auto", "default")
@@ -73,13 +75,6 @@ ENGINES = ("tm", "argos", "llm")
 
 
 @dataclass(frozen=True)
-class LlmOptions:
-    base_url: str = ""  # empty: LOCALIZE_LLM_BASE_URL
-    model: str = ""  # empty: LOCALIZE_LLM_MODEL
-    max_batch: int = 20
-
-
-@dataclass(frozen=True)
 class TranslationSettings:
     engines: tuple[str, ...] = ("tm",)  # tried in order for each sentence: a good TM match wins, MT fills the rest
     tm: tuple[Path, ...] = ()  # TMX files loaded into the work store's memory
@@ -95,24 +90,6 @@ class TranslationSettings:
 
     def currency_for(self, language: str) -> str:
         return dict(self.currencies).get(language, self.currency)
-
-
-@dataclass(frozen=True)
-class ExchangeRate:
-    currency: str  # ISO 4217 code, upper case
-    date: dt.date  # first day this rate applies
-    cny: Decimal  # CNY for one unit of the currency
-
-
-@dataclass(frozen=True)
-class CostSettings:
-    """The job's ``costs:`` section: dated exchange rates, a rate card (read by later automatic entries) and
-    the default subsidy policy for ``localize costs claim``. ``rate_card`` holds ``currency``, a Decimal per
-    ``RATE_CARD_PRICES`` key (0 when unpriced) and ``leverage_grid`` (band → Decimal weight, every band)."""
-
-    rates: tuple[ExchangeRate, ...] = ()
-    rate_card: dict[str, Any] = field(default_factory=dict)
-    policy: str = ""
 
 
 @dataclass(frozen=True)

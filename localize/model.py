@@ -67,6 +67,7 @@ class Cue:
     end_ms: int
     text: str
     speaker: str = ""  # the character speaking, when known (ASS gives each character a style)
+    sources: tuple[int, ...] = ()  # a translated cue: the positions (from 0) of the source cues it renders
 
     @property
     def duration_ms(self) -> int:
@@ -86,4 +87,4 @@ def cues_to_json(cues: list[Cue], language: str) -> dict[str, Any]:
 
 
 def cues_from_json(data: dict[str, Any]) -> list[Cue]:
-    return [Cue(**c) for c in data["cues"]]
+    return [Cue(**{**c, "sources": tuple(c.get("sources", ()))}) for c in data["cues"]]

@@ -1,8 +1,11 @@
-"""Run a job: check every input first, then walk each episode's stage chain, skipping stages whose
-cache key is unchanged and whose outputs are intact.
+"""The runner: turn a job into its stage graph, skip stages whose cache key is unchanged and whose outputs are
+intact, hand the rest to an executor, and record each result.
 
-cache key = SHA-256 of (stage name, stage version, the hashes of its input artifacts, the config slice
-it reads). Content hashes decide, never timestamps; a killed run resumes where it stopped.
+cache key = SHA-256 of (stage name, stage version, the hashes of its input artifacts, the job slice it reads).
+Content hashes decide, never timestamps. Only the runner writes state: a finished stage's files are published
+(renamed into place), then its result, its usage and its cost ledger entries are committed in one SQLite
+transaction. Killed at any instant, the next run finds either all of it or none of it (and then runs the stage
+again), so a ledger entry is never lost and never counted twice.
 """
 
 from __future__ import annotations
@@ -10,68 +13,62 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
+import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localize import band, burn, media
-from localize.costs.auto import record_stage
+from localize.costs import ledger
+from localize.costs.auto import TM_WEIGHTED_ITEM, StageRun, stage_costs
 from localize.costs.money import rate_for
 from localize.errors import BadInput
-from localize.formats import read_track
-from localize.glossary import load_glossary
+from localize.executors import Executor, Task, TaskResult, make_executor
 from localize.job import Episode, Job
-from localize.models import resolve_whisper_model
 from localize.progress import Reporter
-from localize.stages import ALL_STAGES, Stage, StageCall, Tools, chain_for, sources_of
+from localize.stages.graph import EpisodeGraph, build_graph
+from localize.stages.registry import Stage, qc_artifact
 from localize.store import StageResult, WorkStore
-from localize.translate.engines import check_engine, machine_engine_name
+
+FAULT_ENV = "LOCALIZE_TEST_KILL_AT"  # test-only: "<point>:<stage>" makes the runner kill itself (SIGKILL) there
+FAULT_POINTS = ("published", "result-written", "ledger-written", "committed")
 
 
-def cache_key(stage: Stage, input_hashes: dict[str, str], settings: dict[str, Any]) -> str:
+def cache_key(stage: Stage, input_hashes: dict[str, str], settings: Any) -> str:
     payload = {"stage": stage.name, "version": stage.version, "inputs": input_hashes, "settings": settings}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def preflight(job: Job, episodes: tuple[Episode, ...]) -> None:
-    """Fail on bad media, subtitles or models before a single file is written."""
-    for episode in episodes:
-        media.require_audio(media.probe(episode.video))
-        if episode.subtitles:
-            read_track(episode.subtitles, job.source_language)
-    if any(not e.subtitles for e in episodes):
-        resolve_whisper_model(job.asr.model)
+def preflight(job: Job, episodes: tuple[Episode, ...]) -> list[EpisodeGraph]:
+    """Fail on bad media, subtitles, models, engines or fonts before a single file is written; return the graph."""
+    graphs = build_graph(job, episodes)
+    for graph in graphs:
+        for stage in graph.stages:
+            if stage.check_episode:
+                stage.check_episode(job, graph.episode)
     currency = job.costs.rate_card["currency"]
     if currency != "CNY":  # automatic cost entries must be priceable before the first stage runs
         rate_for(job.costs.rates, currency, dt.datetime.now(dt.timezone.utc).date(), job.path)
-    for path in job.glossaries:
-        load_glossary(path)  # a glossary with lint errors must not silently steer a translation
-    for language in job.targets:
-        engine = machine_engine_name(job.translation.engines_for(language))
-        if engine:
-            check_engine(engine, job.source_language, language, job.translation.llm)
-    if job.delivery and not job.targets:
-        raise BadInput(f"{job.path}: delivery names {', '.join(p.name for p in job.delivery)} but targets is "
-                       "empty: a package carries subtitles in the target languages; add e.g. targets: [en]")
-    for profile in job.delivery:
-        if profile.subtitles == "burned":
-            burn.require_font_for_language(job.targets[0])
-        if profile.detects_band:
-            band.require_ocr()
+    checked: set[str] = set()
+    for stage in (stage for graph in graphs for stage in graph.stages):
+        if stage.preflight and stage.name not in checked:
+            checked.add(stage.name)
+            stage.preflight(job)
+    return graphs
 
 
 def check_force(names: tuple[str, ...], job: Job) -> set[str]:
-    """Stage names to re-run; ``translate`` means every target language, ``all`` every stage."""
-    translations = {f"translate.{language}" for language in job.targets}
-    known = {s.name for s in ALL_STAGES} | translations | {f"package.{p.name}" for p in job.delivery}
-    unknown = [n for n in names if n not in known | {"all", "translate"}]
+    """Stage names to re-run: a stage's name, a group (``translate``: every draft, ``fit``, ``package``), or ``all``."""
+    stages = [stage for graph in build_graph(job, job.episodes[:1]) for stage in graph.stages]
+    known = {stage.name for stage in stages}
+    groups = {stage.force_group for stage in stages if stage.force_group}
+    unknown = [name for name in names if name not in known | groups | {"all"}]
     if unknown:
         raise BadInput(f"--force {unknown[0]}: no such stage; stages are {', '.join(sorted(known))} "
-                       "(or translate, or all)")
+                       f"(or {', '.join(sorted(groups | {'all'}))})")
     if "all" in names:
         return known
-    return set(names) - {"translate"} | (translations if "translate" in names else set())
+    return {stage.name for stage in stages if stage.name in names or stage.force_group in names}
 
 
 @dataclass
@@ -87,41 +84,87 @@ class EpisodeOutcome:
     id: str
     stages: list[StageOutcome] = field(default_factory=list)
     error: str | None = None
-    qc: dict[str, Any] = field(default_factory=dict)  # artifact path -> QC summary, for every track written
+    qc: dict[str, Any] = field(default_factory=dict)  # artifact path -> QC summary, for every report written
 
-    @property
-    def qc_failed(self) -> bool:
-        return any(not report["passed"] for report in self.qc.values())
+
+@dataclass
+class _EpisodeRun:
+    """Where one episode stands during a run."""
+
+    graph: EpisodeGraph
+    outcome: EpisodeOutcome
+    paths: dict[str, Path]
+    hashes: dict[str, str]
+    waiting: list[Stage]
+    running: set[str] = field(default_factory=set)
+
+
+def _kill_at(point: str, stage: str) -> None:
+    """The crash tests' hook: die here, as a power cut or kill -9 would."""
+    if os.environ.get(FAULT_ENV) == f"{point}:{stage}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class Runner:
-    """Runs episodes through their chains in one work store with one set of loaded tools."""
+    """Runs the graphs of some episodes in one work store, with one executor."""
 
-    def __init__(self, job: Job, store: WorkStore, tools: Tools, reporter: Reporter, force: set[str]):
-        self.job, self.store, self.tools, self.reporter, self.force = job, store, tools, reporter, force
+    def __init__(self, job: Job, store: WorkStore, executor: Executor, reporter: Reporter, force: set[str]):
+        self.job, self.store, self.executor, self.reporter, self.force = job, store, executor, reporter, force
+        self.running = 0
 
-    def run_episode(self, episode: Episode) -> EpisodeOutcome:
-        outcome = EpisodeOutcome(episode.id)
-        paths: dict[str, Path] = dict(sources_of(episode, self.job))
-        hashes = {name: self.store.file_hash(path) for name, path in paths.items()}
-        for stage in chain_for(episode, self.job):
-            key = cache_key(stage, {n: hashes[n] for n in stage.needs}, stage.settings(self.job))
-            previous = self.store.result(episode.id, stage.name)
-            self.reporter.stage_started(episode.id, stage.name)
-            if stage.name not in self.force and previous and previous.cache_key == key and self._intact(previous):
-                result, status = previous, "cached"
-            else:
-                result, status = self._execute(stage, episode, key, paths), "ran"
-            for name, output in result.outputs.items():
-                paths[name] = self.store.root / output["path"]
-                hashes[name] = output["sha256"]
-            self.reporter.stage_finished(episode.id, stage.name, status == "cached", result.seconds)
-            outcome.stages.append(StageOutcome(stage.name, status, round(result.seconds, 3) if status == "ran" else 0.0,
-                                               {n: o["path"] for n, o in result.outputs.items()}))
-            if "qc" in result.outputs:
-                qc = json.loads((self.store.root / result.outputs["qc"]["path"]).read_text(encoding="utf-8"))
-                outcome.qc[result.outputs["qc"]["path"]] = {k: v for k, v in qc.items() if k != "violations"}
-        return outcome
+    def run(self, graphs: list[EpisodeGraph]) -> list[EpisodeOutcome]:
+        runs = []
+        for graph in graphs:
+            hashes = {name: self.store.file_hash(path) for name, path in graph.sources.items()}
+            runs.append(_EpisodeRun(graph, EpisodeOutcome(graph.episode.id), dict(graph.sources), hashes,
+                                    list(graph.stages)))
+        by_id = {run.graph.episode.id: run for run in runs}
+        while True:
+            self._schedule(runs)
+            if not self.running:
+                break
+            for result in self.executor.wait():
+                self.running -= 1
+                self._finish(by_id[result.task.episode.id], result)
+        return [run.outcome for run in runs]
+
+    def _schedule(self, runs: list[_EpisodeRun]) -> None:
+        """Take every ready stage in episode order: cached ones are done at once, the rest fill free slots."""
+        progressed = True
+        while progressed:
+            progressed = False
+            for run in runs:
+                for stage in list(run.waiting):
+                    if any(need not in run.hashes for need in stage.needs):
+                        continue
+                    if self._try_cached(run, stage):
+                        progressed = True
+                    elif self.running < self.executor.slots:
+                        self._submit(run, stage)
+                        progressed = True
+
+    def _key(self, run: _EpisodeRun, stage: Stage) -> str:
+        return cache_key(stage, {n: run.hashes[n] for n in stage.needs}, stage.settings_key(self.job))
+
+    def _try_cached(self, run: _EpisodeRun, stage: Stage) -> bool:
+        previous = self.store.result(run.graph.episode.id, stage.name)
+        if stage.name in self.force or previous is None or previous.cache_key != self._key(run, stage):
+            return False
+        if not self._intact(previous):
+            return False
+        run.waiting.remove(stage)
+        self.reporter.stage_started(run.graph.episode.id, stage.name)
+        self._done(run, stage, previous.outputs, "cached", 0.0)
+        return True
+
+    def _submit(self, run: _EpisodeRun, stage: Stage) -> None:
+        episode = run.graph.episode
+        run.waiting.remove(stage)
+        run.running.add(stage.name)
+        self.reporter.stage_started(episode.id, stage.name)
+        staging = self.store.new_staging(episode.id, stage.name)
+        self.executor.submit(Task(episode, stage.name, {n: run.paths[n] for n in stage.needs}, staging))
+        self.running += 1
 
     def _intact(self, result: StageResult) -> bool:
         """Outputs still on disk with the recorded content (someone may have deleted or edited them)."""
@@ -131,46 +174,71 @@ class Runner:
                 return False
         return True
 
-    def _execute(self, stage: Stage, episode: Episode, key: str, paths: dict[str, Path]) -> StageResult:
-        started = time.monotonic()
-        try:
-            with self.store.staging(episode.id, stage.name) as staging:
-                call = StageCall(self.job, episode, {n: paths[n] for n in stage.needs}, staging, self.tools,
-                                 self.reporter.stage_progress)
-                stage.action(call, stage)
-                outputs = {}
-                for name in stage.makes:
-                    file_name = stage.file_name(name, self.job, episode)
-                    outputs[name] = {"path": f"{episode.id}/{stage.name}/{file_name}",
-                                     "sha256": self.store.file_hash(staging / file_name)}
-                self.store.publish(staging, episode.id, stage.name)
-        except BadInput as exc:
-            self.store.record_failure(episode.id, stage.name, str(exc))
-            raise
-        seconds = time.monotonic() - started
-        self.store.record_result(episode.id, stage.name, key, outputs, seconds)
-        # the cost ledger sees every run
-        record_stage(self.store.db, self.job, episode, stage.name, seconds, self.tools.ran_on_gpu(stage.name))
-        return StageResult(key, outputs, seconds, "")
+    def _finish(self, run: _EpisodeRun, result: TaskResult) -> None:
+        episode, stage = run.graph.episode, run.graph.stage(result.task.stage)
+        run.running.discard(stage.name)
+        if result.error is not None:
+            self.store.discard_staging(result.task.out)
+            self.store.record_failure(episode.id, stage.name, str(result.error))
+            if not isinstance(result.error, BadInput):
+                raise result.error  # an engine or model is missing: no other stage can do better
+            run.outcome.error = str(result.error)
+            run.waiting.clear()  # the episode's other stages wait for this one's outputs
+            return
+        key = self._key(run, stage)
+        outputs = {name: {"path": f"{episode.id}/{stage.name}/{file}", "sha256": result.hashes[name]}
+                   for name, file in stage.makes.items()}
+        self.store.publish(result.task.out, episode.id, stage.name)
+        _kill_at("published", stage.name)
+        self._commit(episode, stage, key, outputs, result)
+        _kill_at("committed", stage.name)
+        self._done(run, stage, outputs, "ran", result.seconds)
+
+    def _commit(self, episode: Episode, stage: Stage, key: str, outputs: dict[str, dict[str, str]],
+                result: TaskResult) -> None:
+        """The stage's result, its usage and its priced ledger entries: one transaction."""
+        card, language = self.job.costs.rate_card, stage.language
+        with self.store.transaction() as db:
+            self.store.record_result(episode.id, stage.name, key, outputs, result.seconds, result.usage.to_json())
+            _kill_at("result-written", stage.name)
+            priced_before = ("translation" in stage.priced
+                             and ledger.has_auto_entry(db, TM_WEIGHTED_ITEM, episode.id, language))
+            run = StageRun(self.job.series.title, episode.id, stage.name, language, result.seconds, result.usage)
+            for cost in stage_costs(run, stage.priced, card, self.job.source_language, priced_before):
+                ledger.append(db, cost, self.job.costs.rates, self.job.path)
+            _kill_at("ledger-written", stage.name)
+
+    def _done(self, run: _EpisodeRun, stage: Stage, outputs: dict[str, dict[str, str]], status: str,
+              seconds: float) -> None:
+        for name, output in outputs.items():
+            run.paths[name] = self.store.root / output["path"]
+            run.hashes[name] = output["sha256"]
+        episode = run.graph.episode.id
+        self.reporter.stage_finished(episode, stage.name, status == "cached", seconds)
+        run.outcome.stages.append(StageOutcome(stage.name, status, round(seconds, 3),
+                                               {n: o["path"] for n, o in outputs.items()}))
+        report = outputs.get(qc_artifact(stage.name))
+        if report:
+            qc = json.loads((self.store.root / report["path"]).read_text(encoding="utf-8"))
+            run.outcome.qc[report["path"]] = {k: v for k, v in qc.items() if k != "violations"}
 
 
-def run_job(job: Job, episodes: tuple[Episode, ...], work_dir: Path, force: set[str], reporter: Reporter,
-            ffmpeg_binary: str, command: str) -> list[EpisodeOutcome]:
-    """Run the chosen episodes; an episode whose input is bad is reported and the others go on."""
+def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str], reporter: Reporter,
+            ffmpeg_binary: str, command: str, jobs: int = 1) -> list[EpisodeOutcome]:
+    """Run the episodes' graphs; an episode whose input is bad is reported and the others go on."""
     store = WorkStore(work_dir)
-    outcomes: list[EpisodeOutcome] = []
     try:
         with store.lock(command):
             store.clean_stale_staging()
-            runner = Runner(job, store, Tools(job, ffmpeg_binary, store), reporter, force)
-            for episode in episodes:
-                try:
-                    outcomes.append(runner.run_episode(episode))
-                except BadInput as exc:
-                    outcomes.append(EpisodeOutcome(episode.id, error=str(exc)))
+            uses_whisper = any(stage.engines == ("whisper",) for graph in graphs for stage in graph.stages)
+            executor = make_executor(jobs, job, ffmpeg_binary, store.cache_path, reporter.stage_progress,
+                                     uses_whisper, reporter.note)
+            try:
+                return Runner(job, store, executor, reporter, force).run(graphs)
+            finally:
+                executor.close()
     finally:
         store.close()
-    return outcomes
 
 
 @dataclass(frozen=True)
@@ -185,18 +253,16 @@ def job_status(job: Job, work_dir: Path) -> list[StageStatus]:
     """What each episode's stages look like now, without running anything or writing to the work dir."""
     store = WorkStore(work_dir)
     rows: list[StageStatus] = []
-    for episode in job.episodes:
-        hashes: dict[str, str] | None = {}
-        for name, path in sources_of(episode, job).items():
-            hashes[name] = store.file_hash(path) if store.exists() else ""
-        for stage in chain_for(episode, job):
+    for graph in build_graph(job, job.episodes):
+        episode = graph.episode
+        hashes = {name: store.file_hash(path) if store.exists() else "" for name, path in graph.sources.items()}
+        for stage in graph.stages:
             result = store.result(episode.id, stage.name)
             failure = store.failure(episode.id, stage.name)
-            if result is None or hashes is None:
+            if result is None or any(need not in hashes for need in stage.needs):
                 state, detail = ("failed", failure) if failure else ("pending", "")
-                hashes = None
             else:
-                key = cache_key(stage, {n: hashes.get(n, "") for n in stage.needs}, stage.settings(job))
+                key = cache_key(stage, {n: hashes[n] for n in stage.needs}, stage.settings_key(job))
                 state = "done" if key == result.cache_key else "stale"
                 detail = f"{result.seconds:.1f}s at {result.finished_at}"
                 hashes.update({n: o["sha256"] for n, o in result.outputs.items()})

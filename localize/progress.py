@@ -1,12 +1,13 @@
-"""Progress for long work: a rich bar on a terminal, plain one-line-per-event text otherwise (CI logs).
+"""Progress for long work: rich bars on a terminal (one per stage in flight, several when ``--jobs`` runs them
+side by side), plain one-line-per-event text otherwise (CI logs).
 
-Both write to stderr so ``--json`` output on stdout stays machine-readable.
+Both write to stderr so ``--json`` output on stdout stays machine-readable. The runner and the executors call a
+``Reporter``; only the CLI makes one.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import Protocol
 
 from rich.console import Console
@@ -15,8 +16,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 class Reporter(Protocol):
     def stage_started(self, episode: str, stage: str) -> None: ...
-    def stage_progress(self, fraction: float) -> None: ...
+    def stage_progress(self, episode: str, stage: str, fraction: float) -> None: ...
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None: ...
+    def note(self, message: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -25,50 +27,58 @@ class PlainReporter:
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
-        self._last_tenth = 0
+        self._last_tenth: dict[tuple[str, str], int] = {}
 
     def stage_started(self, episode: str, stage: str) -> None:
-        self._last_tenth = 0
-        self._current = f"{episode} {stage}"
+        self._last_tenth[(episode, stage)] = 0
 
-    def stage_progress(self, fraction: float) -> None:
+    def stage_progress(self, episode: str, stage: str, fraction: float) -> None:
         tenth = int(fraction * 10)
-        if tenth > self._last_tenth and tenth < 10:
-            self._last_tenth = tenth
-            print(f"  {self._current} {tenth * 10}%", file=self.stream, flush=True)
+        if tenth > self._last_tenth.get((episode, stage), 0) and tenth < 10:
+            self._last_tenth[(episode, stage)] = tenth
+            self._print(f"  {episode} {stage} {tenth * 10}%")
 
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None:
-        state = "cached" if cached else f"done in {seconds:.1f}s"
-        print(f"{episode} {stage}: {state}", file=self.stream, flush=True)
+        self._last_tenth.pop((episode, stage), None)
+        self._print(f"{episode} {stage}: {'cached' if cached else f'done in {seconds:.1f}s'}")
+
+    def note(self, message: str) -> None:
+        self._print(f"note: {message}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
 
     def close(self) -> None:
         pass
 
 
 class RichReporter:
-    """A live bar for the stage in flight; finished stages stay printed above it."""
+    """A live bar for each stage in flight; finished stages stay printed above them."""
 
     def __init__(self):
         self.console = Console(stderr=True)
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                                  TimeElapsedColumn(), console=self.console, transient=True)
         self.progress.start()
-        self.task: TaskID | None = None
-        self.started = time.monotonic()
+        self.tasks: dict[tuple[str, str], TaskID] = {}
 
     def stage_started(self, episode: str, stage: str) -> None:
-        self.task = self.progress.add_task(f"{episode} {stage}", total=1.0)
+        self.tasks[(episode, stage)] = self.progress.add_task(f"{episode} {stage}", total=1.0)
 
-    def stage_progress(self, fraction: float) -> None:
-        if self.task is not None:
-            self.progress.update(self.task, completed=fraction)
+    def stage_progress(self, episode: str, stage: str, fraction: float) -> None:
+        task = self.tasks.get((episode, stage))
+        if task is not None:
+            self.progress.update(task, completed=fraction)
 
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None:
-        if self.task is not None:
-            self.progress.remove_task(self.task)
-            self.task = None
+        task = self.tasks.pop((episode, stage), None)
+        if task is not None:
+            self.progress.remove_task(task)
         state = "[dim]cached[/dim]" if cached else f"[green]done[/green] in {seconds:.1f}s"
         self.progress.console.print(f"{episode} {stage}: {state}")
+
+    def note(self, message: str) -> None:
+        self.progress.console.print(f"[yellow]note:[/yellow] {message}")
 
     def close(self) -> None:
         self.progress.stop()

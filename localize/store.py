@@ -2,7 +2,8 @@
 
 Layout::
 
-    <work>/state.sqlite            stage results, file-hash memo (later: the cost ledger)
+    <work>/state.sqlite            stage results with their usage, the cost ledger, the file-hash memo
+    <work>/cache.sqlite            engine response caches (MT, LLM), keyed by the whole request: never an input
     <work>/run.lock                held with flock while a run is going on; says who holds it
     <work>/<episode>/<stage>/…     artifacts, each written to a temp name and renamed into place
 
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS stage_results (
     outputs TEXT NOT NULL,          -- JSON: artifact name -> {"path": relative path, "sha256": ...}
     seconds REAL NOT NULL,
     finished_at TEXT NOT NULL,
+    usage TEXT NOT NULL DEFAULT '{}', -- JSON: what the run consumed (costs.usage.Usage), priced in the ledger
     PRIMARY KEY (episode, stage)
 );
 CREATE TABLE IF NOT EXISTS file_hashes (
@@ -116,12 +118,35 @@ class WorkStore:
                 try:
                     self._db.execute("PRAGMA journal_mode=WAL")
                     self._db.executescript(SCHEMA)
+                    self._add_usage_column()
                     break
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) or attempt == 99:
                         raise
                     time.sleep(0.05)
         return self._db
+
+    def _add_usage_column(self) -> None:
+        """Stores made before usage was recorded with each result get the column (empty for old rows)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(stage_results)")}
+        if "usage" not in columns:
+            self._db.execute("ALTER TABLE stage_results ADD COLUMN usage TEXT NOT NULL DEFAULT '{}'")
+
+    @property
+    def cache_path(self) -> Path:
+        """Engine response caches live apart from the run state: workers write them, only the runner writes state."""
+        return self.root / "cache.sqlite"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything written inside is committed together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def exists(self) -> bool:
         return (self.root / "state.sqlite").is_file()
@@ -147,13 +172,15 @@ class WorkStore:
         return row[0] if row else None
 
     def record_result(self, episode: str, stage: str, cache_key: str, outputs: dict[str, dict[str, str]],
-                      seconds: float) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",
-                (episode, stage, cache_key, json.dumps(outputs, sort_keys=True), seconds, _now()),
-            )
-            self.db.execute("DELETE FROM failures WHERE episode=? AND stage=?", (episode, stage))
+                      seconds: float, usage: dict[str, Any]) -> None:
+        """Call inside ``transaction()``, with the run's ledger entries, so both land or neither does."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO stage_results (episode, stage, cache_key, outputs, seconds, finished_at, usage) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (episode, stage, cache_key, json.dumps(outputs, sort_keys=True), seconds, _now(),
+             json.dumps(usage, sort_keys=True)),
+        )
+        self.db.execute("DELETE FROM failures WHERE episode=? AND stage=?", (episode, stage))
 
     def record_failure(self, episode: str, stage: str, message: str) -> None:
         with self.db:
@@ -176,16 +203,11 @@ class WorkStore:
     def stage_dir(self, episode: str, stage: str) -> Path:
         return self.root / episode / stage
 
-    @contextlib.contextmanager
-    def staging(self, episode: str, stage: str) -> Iterator[Path]:
-        """A private folder for a stage to write into; ``publish`` moves its files under final names."""
+    def new_staging(self, episode: str, stage: str) -> Path:
+        """A private folder for one run of a stage to write into; ``publish`` moves its files under final names."""
         parent = self.stage_dir(episode, stage)
         parent.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(dir=parent, prefix=".staging-"))
-        try:
-            yield temp
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+        return Path(tempfile.mkdtemp(dir=parent, prefix=".staging-"))
 
     def publish(self, staged: Path, episode: str, stage: str) -> None:
         """Rename each staged file into the stage folder (one rename per file: atomic on POSIX); a staged
@@ -195,6 +217,10 @@ class WorkStore:
             if item.is_dir() and (target / item.name).is_dir():
                 shutil.rmtree(target / item.name)
             os.replace(item, target / item.name)
+        staged.rmdir()
+
+    def discard_staging(self, staged: Path) -> None:
+        shutil.rmtree(staged, ignore_errors=True)
 
     def clean_stale_staging(self) -> None:
         """Remove staging folders a killed run left behind (only ever called while holding the lock)."""

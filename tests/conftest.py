@@ -12,6 +12,7 @@ from pathlib import Path
 import pysubs2
 import pytest
 
+from localize.formats import read_track
 from localize.media import find_ffmpeg
 
 pytest_plugins = ["tests.chat_server"]  # the `server` fixture: a local OpenAI-compatible endpoint
@@ -55,7 +56,9 @@ def tone_video(ffmpeg: str, tmp_path: Path) -> Path:
 
 
 def subtitle_text(path: Path) -> str:
-    """All the words of a subtitle file, without numbers and timings."""
+    """All the words of a subtitle file (or of the cues JSON that stages pass), without numbers and timings."""
+    if path.suffix == ".json":
+        return "".join(cue.text for cue in read_track(path, "").cues)
     return "".join(event.plaintext for event in pysubs2.load(str(path)))
 
 

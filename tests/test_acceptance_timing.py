@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from localize.formats import read_track
-from localize.profiles import load_profile
-from localize.qc import Speech, Violation, check_track
-from localize.segment import resegment
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.qc import Speech, Violation, check_track
+from localize.subtitles.segment import resegment
 from tests.conftest import REPO, localize
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def test_four_recordings_pass_zh_qc_under_vertical(series_run):
         qc = json.loads((folder / "source_cues" / "qc.json").read_text())
         assert qc["cues_passing"] + len({v["cue"] for v in qc["violations"]}) == qc["cues"]
         transcript = json.loads((folder / "transcribe" / "transcript.json").read_text())
-        cues = read_track(folder / "source_cues" / f"{episode['id']}.zh-Hans.srt", "zh-Hans").cues
+        cues = read_track(folder / "source_cues" / "cues.zh-Hans.json", "zh-Hans").cues
         profile = load_profile("vertical", "zh-Hans", 25)
         words = [w for s in transcript["segments"] for w in s["words"]]
         speech = [Speech(min(w["start_ms"] for w in words if c.start_ms - 500 <= w["start_ms"] < c.end_ms),
@@ -96,7 +96,7 @@ def _spans_from_reference(source, reference) -> list[tuple[int, int, str]]:
 
 def test_english_reference_resegmented_over_source_timing(series_run):
     episode = series_run / "work" / "job" / "ep01"
-    source = read_track(episode / "source_cues" / "ep01.zh-Hans.srt", "zh-Hans").cues
+    source = read_track(episode / "source_cues" / "cues.zh-Hans.json", "zh-Hans").cues
     reference = read_track(REPO / "samples" / "ep01.en.srt", "en").cues
     cuts = tuple(json.loads((episode / "shots" / "shots.json").read_text())["cuts_ms"])
     profile = load_profile("vertical", "en", 25)

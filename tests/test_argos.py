@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from localize.errors import Unavailable
-from localize.models import argos_packages_dir
+from localize.model_cache import argos_packages_dir
 from localize.translate.argos import ArgosEngine, ArgosPackage
 from localize.translate.placeholders import Protected, atomic_token, fallback_token, protect, restore
 from tests.conftest import localize

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from localize.band import TextBox, band_from_boxes
-from localize.burn import fonts_dir
+from localize.package.band import TextBox, band_from_boxes
+from localize.package.burn import fonts_dir
 from tests.conftest import REPO, SAMPLE_VIDEO, localize, make_media
 
 SAMPLES = REPO / "samples"
@@ -128,8 +128,8 @@ def test_a_job_with_band_auto_finds_the_band_masks_it_and_reruns_only_the_packag
     again = localize("run", job, "--work", work, "--json")
     assert again.code == 0, again.stderr
     assert _ran(json.loads(again.stdout)) == {"ingest": "cached", "shots": "cached", "import": "cached",
-                                              "source_cues": "cached", "translate.en": "cached", "band": "cached",
-                                              "package.vertical-app": "ran"}
+                                              "source_cues": "cached", "draft.en": "cached", "fit.en": "cached",
+                                              "band": "cached", "package.vertical-app": "ran"}
 
 
 @pytest.mark.parametrize(("delivery", "targets", "message"), [

@@ -14,8 +14,9 @@ import pysubs2
 import pytest
 
 from localize.costs import ledger
-from localize.costs.auto import TM_WEIGHTED_ITEM, stage_costs
+from localize.costs.auto import TM_WEIGHTED_ITEM, StageRun, stage_costs
 from localize.costs.policies import load_policy
+from localize.costs.usage import Usage
 from localize.job import load_job
 from tests.conftest import REPO, localize, write_job
 
@@ -60,8 +61,8 @@ def test_a_rate_card_in_another_currency_needs_a_rate_before_anything_runs(tmp_p
 def test_a_stage_on_a_gpu_is_priced_at_the_gpu_rate(tmp_path, tone_video):
     job = load_job(write_job(tmp_path / "job.yaml", [tone_video],
                              extra="costs:\n  rate_card: {compute_second: '0.01', gpu_second: '0.20'}\n"))
-    db = sqlite3.connect(":memory:", isolation_level=None)
-    on_gpu, on_cpu = (stage_costs(db, job, job.episodes[0], "transcribe", 12.5, gpu)[0] for gpu in (True, False))
+    runs = (StageRun("T", "ep01", "transcribe", "", 12.5, Usage(on_gpu=gpu)) for gpu in (True, False))
+    on_gpu, on_cpu = (stage_costs(run, ("compute",), job.costs.rate_card, "zh-Hans", False)[0] for run in runs)
     assert (on_gpu.item, on_gpu.unit_price) == ("gpu compute: transcribe", Decimal("0.20"))
     assert (on_cpu.item, on_cpu.unit_price) == ("compute: transcribe", Decimal("0.01"))
     assert [ledger.price(cost, ())["amount"] for cost in (on_gpu, on_cpu)] == ["2.50", "0.13"]  # 0.125 half-up
@@ -120,10 +121,11 @@ def test_translation_is_priced_by_tm_weighted_units(tmp_path, server):
     assert _tm_weighted_entries(work) == []  # the card does not price translation work: nothing is charged
 
     job = _translation_job(tmp_path, server.url, f"    translation_unit: '0.125'\n    leverage_grid:\n{grid}")
-    done = localize("run", job, "--work", work, "--force", "translate.en")
+    done = localize("run", job, "--work", work, "--force", "translate")
     assert done.code == 0, done.stderr
     with sqlite3.connect(work / "state.sqlite") as db:
-        bands = json.loads(db.execute("SELECT stats FROM translation_stats").fetchone()[0])["tm"]
+        usage = db.execute("SELECT usage FROM stage_results WHERE stage = 'draft.en'").fetchone()[0]
+    bands = json.loads(usage)["tm_bands"]
     # Characters (letters and digits, not punctuation) of the 15 sentences, counted by hand: 150 in all.
     # 100 (exact, but a neighbour is missing: first and last line): 妈祝你生日快乐 7 + 好女婿快请坐快请坐 9 = 16.
     # 85-94 (edited units): 为了我老婆我什么都能忍 11 + 天龙集团的董事长就是我 11 = 22.
@@ -136,16 +138,16 @@ def test_translation_is_priced_by_tm_weighted_units(tmp_path, server):
     # weighted characters; × 0.125 CNY = 6.725 → 6.73 (half-up)
     assert (entry["quantity"], entry["unit"], entry["unit_price"], entry["amount"], entry["amount_cny"]) == \
         ("53.80", "weighted source characters", "0.125", "6.73", "6.73")
-    assert (entry["stage"], entry["language"], entry["origin"]) == ("translate.en", "en", "auto")
+    assert (entry["stage"], entry["language"], entry["origin"]) == ("draft.en", "en", "auto")
     assert entry["note"] == ("TM match bands, units × weight: 101: 93 × 0.20; 100: 16 × 0.30; 95-99: 0 × 0.50; "
                              "85-94: 22 × 0.60; 75-84: 9 × 0.80; 50-74: 0 × 0.90; no match: 10 × 1.00; total 53.80")
     for name in ("city-30", "province-50"):  # 译制 by its item alone, whatever stage it is filed under
         assert load_policy(name).counts({"item": entry["item"], "stage": None}), name
 
     # A forced re-run spends compute again, but nobody translates the episode a second time.
-    computes = sum(e["item"] == "compute: translate.en" for e in _ledger(work))
-    assert localize("run", job, "--work", work, "--force", "translate.en").code == 0
-    assert sum(e["item"] == "compute: translate.en" for e in _ledger(work)) == computes + 1
+    computes = sum(e["item"] == "compute: draft.en" for e in _ledger(work))
+    assert localize("run", job, "--work", work, "--force", "draft.en").code == 0
+    assert sum(e["item"] == "compute: draft.en" for e in _ledger(work)) == computes + 1
     assert _tm_weighted_entries(work) == [entry]
     assert localize("costs", "verify", job, "--work", work).code == 0
 

@@ -14,8 +14,8 @@ import pytest
 from localize.errors import BadInput
 from localize.formats import import_transcript, output_format, parse_track, read_track, render_track
 from localize.model import Cue, Track
-from localize.profiles import load_profile, screen
-from localize.segment import source_cues
+from localize.subtitles.profiles import load_profile, screen
+from localize.subtitles.segment import source_cues
 from tests.conftest import REPO, SAMPLE_ZH, localize, write_job
 
 SRT = SAMPLE_ZH.read_text(encoding="utf-8")

@@ -12,7 +12,6 @@ from pathlib import Path
 import pysubs2
 import pytest
 
-from localize.characters import Character, load_characters
 from localize.errors import BadInput
 from localize.glossary import (
     Glossary,
@@ -25,6 +24,7 @@ from localize.glossary import (
     protected_names,
     read_glossary,
 )
+from localize.glossary.characters import Character, load_characters
 from localize.glossary.csvio import read_csv
 from localize.glossary.tbx import read_tbx
 from tests.conftest import REPO, localize

@@ -119,7 +119,7 @@ def test_job_check_cli_reports_ok_and_writes_nothing(tmp_path, tone_video):
 
 
 def test_character_sheet_is_validated_and_feeds_hotwords(tmp_path, tone_video):
-    from localize.characters import hotwords
+    from localize.glossary.characters import hotwords
 
     job = load_job(REPO / "jobs" / "sample.yaml")
     assert [c.name for c in job.characters] == ["林凡", "王秀兰"]
@@ -143,7 +143,7 @@ def test_subtitle_rules_can_be_overridden_per_job(tmp_path, tone_video):
     assert rules["languages"]["en"] == {"max_chars_per_line": 42, "max_cps": 15}
     assert rules["timing"]["min_duration_ms"] == 1000 and rules["timing"]["max_duration_ms"] == 7000
     assert rules["screens"]["my-app"]["frame"] == [1080, 1920] and rules["screens"]["my-app"]["safe"][3] == 1400
-    from localize.profiles import load_profile
+    from localize.subtitles.profiles import load_profile
 
     profile = load_profile("my-app", "en", 25, data=rules)
     assert profile.language.max_cps == 15 and profile.min_duration_ms == 1000 and profile.screen.safe_bottom == 1400
@@ -172,7 +172,7 @@ def test_translation_settings_per_language(tmp_path, tone_video):
 
 
 def test_character_addresses_must_name_characters_on_the_sheet(tmp_path, tone_video):
-    from localize.characters import load_characters
+    from localize.glossary.characters import load_characters
 
     assert ("林凡", "女婿") in load_characters(REPO / "samples" / "characters.yaml")[1].addresses
     sheet = tmp_path / "characters.yaml"

@@ -8,7 +8,14 @@ import os
 import pytest
 
 from localize.errors import Unavailable
-from localize.models import BUNDLES, assemble, is_whisper_folder, list_models, resolve_whisper_model, whisper_cache_dir
+from localize.model_cache import (
+    BUNDLES,
+    assemble,
+    is_whisper_folder,
+    list_models,
+    resolve_whisper_model,
+    whisper_cache_dir,
+)
 from localize.store import sha256_file
 from tests.conftest import localize
 

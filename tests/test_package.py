@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from localize.burn import family_for, filtergraph, fonts_dir, render_ass
-from localize.delivery import load_delivery_profile
 from localize.media import find_ffmpeg
 from localize.model import Cue, Track
-from localize.package_qc import check_loudness, describe_streams
-from localize.profiles import screen
+from localize.package.burn import family_for, filtergraph, fonts_dir, render_ass
+from localize.package.profiles import load_delivery_profile
+from localize.package.qc import check_loudness, describe_streams
+from localize.subtitles.profiles import screen
 from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize, make_media
 
 # Short English lines that pass youtube-shorts QC (the sample's own English needs more than `subs fix`).

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from localize.metrics import character_error_rate
+from localize.asr.metrics import character_error_rate
 from tests.conftest import REPO, SAMPLE_ZH, cut_sample, localize, subtitle_text, write_job
 
 pytestmark = pytest.mark.slow
@@ -44,19 +44,19 @@ def test_sample_job_runs_then_is_fully_cached(sample_run):
     work, first = sample_run
     assert set(_statuses(first).values()) == {"ran"}
     assert list(_statuses(first)) == [("ep01", "ingest"), ("ep01", "shots"), ("ep01", "transcribe"),
-                                      ("ep01", "source_cues"), ("ep01", "translate.en"),
+                                      ("ep01", "source_cues"), ("ep01", "draft.en"), ("ep01", "fit.en"),
                                       ("ep01", "package.youtube-shorts"), ("ep01", "package.vertical-app")]
-    srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
+    cues = work / "ep01" / "source_cues" / "cues.zh-Hans.json"
     probe = json.loads((work / "ep01" / "ingest" / "probe.json").read_text())
     assert (probe["width"], probe["height"]) == (1080, 1920) and 40_000 <= probe["duration_ms"] <= 60_000
     transcript = json.loads((work / "ep01" / "transcribe" / "transcript.json").read_text())
     assert transcript["engine"]["model"] == "base" and transcript["segments"][0]["words"]
-    assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(srt)) <= 0.08
+    assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(cues)) <= 0.08
 
     again = _run(REPO / "jobs" / "sample.yaml", "--work", work)
     assert set(_statuses(again).values()) == {"cached"}
-    assert again["cache_hits"] == 7 and again["stages_run"] == 0
-    english = json.loads((work / "ep01" / "translate.en" / "qc.json").read_text())
+    assert again["cache_hits"] == 8 and again["stages_run"] == 0
+    english = json.loads((work / "ep01" / "fit.en" / "qc.json").read_text())
     assert english["passed"] and english["cues"] >= 15
 
 
@@ -72,7 +72,7 @@ def test_sample_run_leaves_a_ledger_entry_per_stage_and_reports_reconcile(sample
     rows = list(csv.reader((tmp_path / "report" / "costs_by_stage.csv").read_text(encoding="utf-8-sig").splitlines()))
     total = next(row for row in rows if row and "Total" in row[0])
     assert Decimal(total[-1]) == sum(Decimal(amount) for _, _, amount in entries) > 0
-    assert any(item == "translation (TM-weighted)" for stage, item, _ in entries if stage == "translate.en")
+    assert any(item == "translation (TM-weighted)" for stage, item, _ in entries if stage == "draft.en")
 
 
 @pytest.mark.parametrize("profile", ["youtube-shorts", "vertical-app"])
@@ -133,12 +133,12 @@ def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
     job = write_job(tmp_path / "job.yaml", [video])
     work = tmp_path / "work"
     _run(job, "--work", work)
-    srt = work / "ep01" / "source_cues" / "ep01.zh-Hans.srt"
-    original = srt.read_text(encoding="utf-8")
-    srt.write_text("edited by hand", encoding="utf-8")
+    cues = work / "ep01" / "source_cues" / "cues.zh-Hans.json"
+    original = cues.read_text(encoding="utf-8")
+    cues.write_text("edited by hand", encoding="utf-8")
     summary = _run(job, "--work", work)
     assert _statuses(summary)[("ep01", "source_cues")] == "ran"
-    assert srt.read_text(encoding="utf-8") == original
+    assert cues.read_text(encoding="utf-8") == original
 
 
 def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):
@@ -152,6 +152,6 @@ def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):
     summary = _run(job, "--work", work)
     assert list(_statuses(summary)) == [("clip", "ingest"), ("clip", "shots"), ("clip", "import"),
                                         ("clip", "source_cues")]
-    produced = work / "clip" / "source_cues" / "clip.zh-Hans.srt"
+    produced = work / "clip" / "source_cues" / "cues.zh-Hans.json"
     assert character_error_rate(subtitle_text(SAMPLE_ZH), subtitle_text(produced)) == 0
 

@@ -60,7 +60,7 @@ def test_kill_during_second_episode_then_resume(tmp_path, ffmpeg):
     assert statuses[("ep01", "ingest")] == statuses[("ep01", "transcribe")] == "cached"
     assert statuses[("ep01", "source_cues")] == statuses[("ep02", "ingest")] == "cached"
     assert statuses[("ep03", "transcribe")] == "ran"
-    assert all((work / f"ep0{i}" / "source_cues" / f"ep0{i}.zh-Hans.srt").is_file() for i in (1, 2, 3))
+    assert all((work / f"ep0{i}" / "source_cues" / "cues.zh-Hans.json").is_file() for i in (1, 2, 3))
     assert not list(work.glob("ep*/*/.*"))  # staging folders of the killed run were cleaned
     assert {p.relative_to(work).as_posix() for p in _final_files(work)} == set(_recorded_outputs(work))
 

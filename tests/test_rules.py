@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from localize.asr.hallucination import clean_segments
 from localize.errors import BadInput
-from localize.hallucination import clean_segments
 from localize.languages import chinese_script, normalize_tag, whisper_language
-from localize.linebreak import fits_in_lines
 from localize.model import Segment, Word
-from localize.profiles import load_profile
-from localize.segment import group_words
+from localize.subtitles.linebreak import fits_in_lines
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.segment import group_words
 
 ZH = load_profile("vertical", "zh-Hans", 25)
 

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localize.model import Cue
-from localize.profiles import load_profile
-from localize.sentences import cues_from_translations, sentences_from_cues
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.sentences import cues_from_translations, sentences_from_cues
 
 EN = load_profile("vertical", "en", 25)
 

@@ -34,9 +34,9 @@ def test_file_hash_memo_notices_changes(tmp_path):
 
 def test_staging_is_published_atomically_and_cleaned(tmp_path):
     store = WorkStore(tmp_path / "work")
-    with store.staging("ep01", "ingest") as staging:
-        (staging / "probe.json").write_text("{}")
-        store.publish(staging, "ep01", "ingest")
+    staging = store.new_staging("ep01", "ingest")
+    (staging / "probe.json").write_text("{}")
+    store.publish(staging, "ep01", "ingest")
     assert sorted(p.name for p in (tmp_path / "work" / "ep01" / "ingest").iterdir()) == ["probe.json"]
 
 

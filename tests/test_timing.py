@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from localize.linebreak import break_lines
 from localize.model import Cue, Segment, Transcript, Word
-from localize.profiles import load_profile
-from localize.qc import Speech, check_track
-from localize.segment import resegment, source_cues
-from localize.textwidth import derived_chars_per_line, line_fits
-from localize.timing import TimedCue, retime, to_frame
+from localize.subtitles.linebreak import break_lines
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.qc import Speech, check_track
+from localize.subtitles.segment import resegment, source_cues
+from localize.subtitles.textwidth import derived_chars_per_line, line_fits
+from localize.subtitles.timing import TimedCue, retime, to_frame
 
 EN = load_profile("vertical", "en", 25)
 ZH = load_profile("vertical", "zh-Hans", 25)

@@ -10,7 +10,7 @@ import opencc
 import pysubs2
 import pytest
 
-from localize.metrics import character_error_rate
+from localize.asr.metrics import character_error_rate
 from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, cut_sample, localize, subtitle_text
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 import pysubs2
 import pytest
 
-from tests.conftest import REPO, localize
+from tests.conftest import REPO, localize, subtitle_text
 
 pytestmark = pytest.mark.slow
 SAMPLE = REPO / "samples"
@@ -35,7 +35,7 @@ def _job(folder: Path, engines: str, extra: str = "", tmx: Path | None = None) -
 
 
 def _draft(folder: Path) -> list[dict]:
-    return json.loads((folder / "work" / "job" / "ep01" / "translate.en" / "draft.json").read_text())["lines"]
+    return json.loads((folder / "work" / "job" / "ep01" / "draft.en" / "draft.json").read_text())["lines"]
 
 
 def _assert_bound_terms_rendered(lines: list[dict]) -> None:
@@ -55,10 +55,9 @@ def test_tm_path_renders_every_bound_term_and_passes_qc(tmp_path):
     lines = _draft(tmp_path)
     assert all(line["origin"].startswith("tm") for line in lines) and len(lines) == 15
     _assert_bound_terms_rendered(lines)
-    srt = tmp_path / "work" / "job" / "ep01" / "translate.en" / "ep01.en.srt"
-    assert "I had no idea who I was dealing with!" in srt.read_text(encoding="utf-8").replace("\n", " ")
-    (qc,) = json.loads(result.stdout)["episodes"][0]["qc"].values() if False else [
-        q for p, q in json.loads(result.stdout)["episodes"][0]["qc"].items() if "translate.en" in p]
+    cues = tmp_path / "work" / "job" / "ep01" / "fit.en" / "cues.en.json"
+    assert "I had no idea who I was dealing with!" in subtitle_text(cues).replace("\n", " ")
+    (qc,) = [q for p, q in json.loads(result.stdout)["episodes"][0]["qc"].items() if "fit.en" in p]
     assert qc["passed"] and qc["language"] == "en"
 
 
@@ -97,8 +96,8 @@ def test_a_forbidden_rendering_fails_the_qc_gate(tmp_path):
                        encoding="utf-8")
     result = localize("run", _job(tmp_path, "[tm]", tmx=planted))
     assert result.code == 1
-    assert "QC failed" in result.stderr and "translate.en" in result.stderr
-    qc = json.loads((tmp_path / "work" / "job" / "ep01" / "translate.en" / "qc.json").read_text())
+    assert "QC failed" in result.stderr and "fit.en" in result.stderr
+    qc = json.loads((tmp_path / "work" / "job" / "ep01" / "fit.en" / "qc.json").read_text())
     assert {v["rule"] for v in qc["violations"]} >= {"term_forbidden", "term_missing"}
     assert any("Mount Tai" in v["measured"] for v in qc["violations"])
 

@@ -13,11 +13,11 @@ from localize.costs import launches as launch_records
 from localize.costs import ledger
 from localize.costs.claim_pack import write_pack
 from localize.costs.money import cents, parse_amount, parse_currency
-from localize.costs.policies import claim, claimed_amount, load_policy
+from localize.costs.policies import Work, claim, claimed_amount, load_policy
 from localize.costs.report import write_report
 from localize.costs.tables import ledger_total
 from localize.errors import EXIT_QC_FAILED, LocalizeError
-from localize.job import load_job
+from localize.job import Job, load_job
 from localize.languages import normalize_tag
 from localize.store import WorkStore
 
@@ -100,6 +100,12 @@ def _head_line(table: str, summary: dict) -> str:
     return line
 
 
+def work_of(job: Job) -> Work:
+    """The facts about the work a subsidy policy checks."""
+    series = job.series
+    return Work(job.source_language, job.targets, series.licence, series.first_producer, series.first_producer_region)
+
+
 CLAIMED_HELP = "CNY already granted under this policy this year (other works); counts against its yearly cap."
 
 
@@ -119,7 +125,7 @@ def costs_claim(job_file: str, work: str | None, policy: str | None, claimed: st
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
     already = claimed_amount(claimed)
-    result = claim(WorkStore(_work_dir(job, work)), job, load_policy(name), already)
+    result = claim(WorkStore(_work_dir(job, work)), work_of(job), load_policy(name), already)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -206,7 +212,7 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
     chosen, already = load_policy(name), claimed_amount(claimed)
     store = WorkStore(_work_dir(job, work))
-    result = claim(store, job, chosen, already)
+    result = claim(store, work_of(job), chosen, already)
     files = write_pack(store, result, Path(output))
     click.echo(f"wrote {output}: {len(files)} files, subsidy after caps {result['subsidy_after_caps']} CNY")
     for unmet in result["unmet_conditions"]:

@@ -13,11 +13,11 @@ from rich.table import Table
 from localize import media
 from localize.cli import main
 from localize.cli.subtitles import qc
-from localize.delivery import load_delivery_profile, parse_band
 from localize.errors import EXIT_QC_FAILED
 from localize.languages import normalize_tag
-from localize.package import Release, build_package, parse_subs
-from localize.package_qc import check_package
+from localize.package.build import Release, build_package, parse_subs
+from localize.package.profiles import load_delivery_profile, parse_band
+from localize.package.qc import check_package
 
 
 @main.command("package")
@@ -58,7 +58,7 @@ def band_command(video: str, samples: int, as_json: bool) -> None:
 
     Example: localize band ep01.mp4   → prints TOP:BOTTOM for --mask-band or a job's mask band
     """
-    from localize.band import find_band, load_ocr
+    from localize.package.band import find_band, load_ocr
 
     path = Path(video)
     media.probe(path)  # a missing or unreadable file is bad input before the OCR loads

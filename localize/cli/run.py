@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from localize import media
+from localize.asr.oneshot import transcribe_files
 from localize.cli import _work_dir, main
 from localize.errors import EXIT_BAD_INPUT, EXIT_QC_FAILED
 from localize.job import load_job, select_episodes
 from localize.languages import normalize_tag
 from localize.pipeline import check_force, job_status, preflight, run_job
 from localize.progress import make_reporter
-from localize.transcribe import transcribe_files
 
 
 @main.command()
@@ -26,11 +26,14 @@ from localize.transcribe import transcribe_files
 @click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
 @click.option("--episodes", metavar="SPEC", help="Episodes by position or id, e.g. 1-3,7 or ep01,ep02.")
 @click.option("--force", "force", metavar="STAGE", multiple=True, help="Re-run this stage even if cached (or: all).")
+@click.option("--jobs", "jobs", default=1, show_default=True, type=click.IntRange(1, 64), metavar="N",
+              help="Stages to run side by side in worker processes (each loads its own models).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
-def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str, ...], as_json: bool) -> None:
+def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str, ...], jobs: int,
+        as_json: bool) -> None:
     """Run a job, resuming from whatever an earlier run finished.
 
-    Example: localize run jobs/sample.yaml --episodes 1-3 --json
+    Example: localize run jobs/sample.yaml --episodes 1-3 --jobs 2 --json
     """
     started = time.monotonic()
     job = load_job(job_file)
@@ -38,10 +41,11 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     forced = check_force(force, job)
     work_dir = _work_dir(job, work)
     ffmpeg_binary = media.find_ffmpeg()
-    preflight(job, selected)
+    graphs = preflight(job, selected)
     reporter = make_reporter()
     try:
-        outcomes = run_job(job, selected, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}")
+        outcomes = run_job(job, graphs, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}",
+                           jobs=jobs)
     finally:
         reporter.close()
     stages = [s for o in outcomes for s in o.stages]

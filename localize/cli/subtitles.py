@@ -14,14 +14,14 @@ from rich.table import Table
 from localize import media
 from localize.cli import main
 from localize.errors import EXIT_QC_FAILED
-from localize.fix import fix_cues
 from localize.formats import output_format, read_track, render_track
 from localize.languages import normalize_tag
 from localize.model import Track
-from localize.profiles import load_profile
-from localize.qc import check_track, report
-from localize.shots import detect_shots
 from localize.store import atomic_write_text
+from localize.subtitles.fix import fix_cues
+from localize.subtitles.profiles import load_profile
+from localize.subtitles.qc import check_track, report
+from localize.subtitles.shots import detect_shots
 
 
 def _subtitle_context(file: str, profile: str, lang: str, video: str | None):

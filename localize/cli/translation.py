@@ -14,7 +14,7 @@ from localize.errors import EXIT_QC_FAILED
 from localize.formats import read_track
 from localize.glossary import KINDS, export_glossary, glossary_files, import_glossary, lint
 from localize.languages import normalize_tag
-from localize.models import list_models
+from localize.model_cache import list_models
 from localize.store import atomic_write_bytes
 from localize.translate.align import pair_by_time
 from localize.translate.argos import install_package, install_pair

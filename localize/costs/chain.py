@@ -77,25 +77,33 @@ def entry_hash(content: dict[str, object]) -> str:
 
 def append(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values: dict[str, str | None]) -> dict:
     """Append one row atomically and return it with its id and hashes. ``db`` must be in autocommit mode
-    (``isolation_level=None``, as ``WorkStore.db`` is) so that BEGIN IMMEDIATE is ours to issue."""
+    (``isolation_level=None``, as ``WorkStore.db`` is) so that BEGIN IMMEDIATE is ours to issue; inside a
+    transaction the caller opened (the runner's, holding a stage's result too) the row joins that one."""
     create(db, table, columns)
     _create_heads(db)
+    if db.in_transaction:
+        return _append_row(db, table, columns, values)
     db.execute("BEGIN IMMEDIATE")
     try:
-        last = db.execute(f"SELECT id, entry_sha256 FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
-        row: dict[str, object] = {c: values.get(c) for c in columns}
-        row["id"] = (last[0] + 1) if last else 1
-        row["prev_sha256"] = last[1] if last else GENESIS
-        row["entry_sha256"] = entry_hash(row)
-        names = ("id", *columns, "prev_sha256", "entry_sha256")
-        db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                   [row[n] for n in names])
-        db.execute(f"INSERT OR REPLACE INTO {HEADS} (name, entries, entry_sha256) VALUES (?, ?, ?)",
-                   (table, row["id"], row["entry_sha256"]))
+        row = _append_row(db, table, columns, values)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    return row
+
+
+def _append_row(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values: dict[str, str | None]) -> dict:
+    last = db.execute(f"SELECT id, entry_sha256 FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
+    row: dict[str, object] = {c: values.get(c) for c in columns}
+    row["id"] = (last[0] + 1) if last else 1
+    row["prev_sha256"] = last[1] if last else GENESIS
+    row["entry_sha256"] = entry_hash(row)
+    names = ("id", *columns, "prev_sha256", "entry_sha256")
+    db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+               [row[n] for n in names])
+    db.execute(f"INSERT OR REPLACE INTO {HEADS} (name, entries, entry_sha256) VALUES (?, ?, ?)",
+               (table, row["id"], row["entry_sha256"]))
     return row
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from localize.costs import chain
 from localize.costs.money import cents, rate_for
+from localize.costs.settings import ExchangeRate
 from localize.errors import BadInput
-from localize.job import ExchangeRate
 from localize.store import WorkStore, sha256_file
 
 TABLE = "ledger"

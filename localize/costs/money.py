@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from localize.costs.settings import ExchangeRate
 from localize.errors import BadInput
-from localize.job import ExchangeRate
 
 CENT = Decimal("0.01")
 _AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")

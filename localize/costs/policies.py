@@ -12,7 +12,6 @@ from localize.costs import launches as launch_records
 from localize.costs import ledger
 from localize.costs.money import cents, parse_amount
 from localize.errors import BadInput
-from localize.job import Job
 from localize.schema import Section, as_list, choice, load_yaml, text
 from localize.store import WorkStore
 
@@ -40,6 +39,17 @@ class Policy:
         """An entry is 译制 cost when its item or stage contains one of the policy's words."""
         where = f"{entry.get('item') or ''} {entry.get('stage') or ''}".casefold()
         return any(word.casefold() in where for word in self.counts_as_translation)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a policy's conditions ask about the work itself, taken from the job's series and languages."""
+
+    source_language: str
+    targets: tuple[str, ...]
+    licence: str = ""
+    first_producer: str = ""
+    first_producer_region: str = ""
 
 
 def _money(value: Any) -> Decimal:
@@ -98,16 +108,16 @@ def _primary(tag: str) -> str:
     return tag.split("-")[0].lower()
 
 
-def unmet_conditions(policy: Policy, job: Job, launches: list[dict]) -> list[dict[str, str]]:
-    """Every condition of the policy the job does not meet, each with what to do about it."""
+def unmet_conditions(policy: Policy, work: Work, launches: list[dict]) -> list[dict[str, str]]:
+    """Every condition of the policy the work does not meet, each with what to do about it."""
     unmet = []
-    source = _primary(job.source_language)
-    foreign = [t for t in job.targets if _primary(t) != source]
-    if "licence" in policy.conditions and not job.series.licence:
+    source = _primary(work.source_language)
+    foreign = [t for t in work.targets if _primary(t) != source]
+    if "licence" in policy.conditions and not work.licence:
         unmet.append({"condition": "licence", "detail": "series.licence is empty; add the 发行许可证 or filing number"})
     if "foreign_language" in policy.conditions and not foreign:
         unmet.append({"condition": "foreign_language",
-                      "detail": f"the job has no target language other than {job.source_language}"})
+                      "detail": f"the job has no target language other than {work.source_language}"})
     if "overseas_launch" in policy.conditions:
         mainstream = {p.casefold() for p in policy.platforms}
         proof = [r for r in launches if _primary(r["language"]) != source
@@ -117,8 +127,8 @@ def unmet_conditions(policy: Policy, job: Job, launches: list[dict]) -> list[dic
                           "detail": "no launch record in a foreign language on a mainstream platform; add one with "
                                     "localize release record"})
     if "producer_local" in policy.conditions:
-        region = job.series.first_producer_region
-        if not job.series.first_producer or not region:
+        region = work.first_producer_region
+        if not work.first_producer or not region:
             unmet.append({"condition": "producer_local",
                           "detail": "series.first_producer and series.first_producer_region must both be set"})
         elif policy.region and region.casefold() != policy.region.casefold():
@@ -153,15 +163,15 @@ def apply_caps(before: Decimal, policy: Policy, claimed_this_year: Decimal) -> d
     }
 
 
-def claim(store: WorkStore, job: Job, policy: Policy, claimed_this_year: Decimal = Decimal(0)) -> dict[str, Any]:
-    """What the job can claim under ``policy``: all money as text with 2 decimals, in CNY.
+def claim(store: WorkStore, work: Work, policy: Policy, claimed_this_year: Decimal = Decimal(0)) -> dict[str, Any]:
+    """What the work can claim under ``policy``: all money as text with 2 decimals, in CNY.
     ``claimed_this_year`` is what the company was already granted under the policy this year (other works)."""
     entries = ledger.entries(store.db)
     launches = launch_records.launches(store.db)
     counted = [e for e in entries if policy.counts(e)]
     eligible = sum((Decimal(e["amount_cny"]) for e in counted), Decimal(0))
     before = cents(eligible * policy.rate)
-    unmet = unmet_conditions(policy, job, launches)
+    unmet = unmet_conditions(policy, work, launches)
     broken = ledger.verify(store.db) or launch_records.verify(store.db)
     if broken:
         unmet.insert(0, {"condition": "ledger_intact", "detail": str(broken)})

@@ -15,7 +15,7 @@ import pysubs2
 from localize.errors import BadInput
 from localize.formats.markup import tidy
 from localize.model import Cue, Track
-from localize.profiles import Screen
+from localize.subtitles.profiles import Screen
 
 DRAWING = re.compile(r"\\p[1-9]")  # vector drawings (logos, masks) are not dialogue
 COLOUR = re.compile(r"&H([0-9A-Fa-f]{8})&?")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from localize import profiles
 from localize.errors import BadInput
 from localize.formats import ass, jsontrack, srt, ttml, vtt
 from localize.formats.cuelines import format_clock
@@ -12,7 +11,8 @@ from localize.formats.decoding import decode_text
 from localize.formats.detect import input_format
 from localize.formats.overlaps import arrange
 from localize.model import Track
-from localize.profiles import Screen
+from localize.subtitles import profiles
+from localize.subtitles.profiles import Screen
 
 PARSERS = {"srt": srt.parse, "vtt": vtt.parse, "ass": ass.parse, "ttml": ttml.parse, "json": jsontrack.parse}
 

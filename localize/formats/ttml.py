@@ -19,7 +19,7 @@ from localize.formats.cuelines import format_clock
 from localize.formats.markup import tidy
 from localize.formats.vtt import percent
 from localize.model import Cue, Track
-from localize.profiles import Screen
+from localize.subtitles.profiles import Screen
 from localize.xmlsafe import parse_xml
 
 TT = "http://www.w3.org/ns/ttml"

@@ -10,7 +10,7 @@ from localize.errors import BadInput
 from localize.formats.cuelines import format_clock, split_cues
 from localize.formats.markup import plain_text
 from localize.model import Cue, Track
-from localize.profiles import Screen
+from localize.subtitles.profiles import Screen
 
 EXPECTED = "HH:MM:SS.mmm --> HH:MM:SS.mmm"
 SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")

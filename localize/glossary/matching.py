@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from localize.characters import Character
+from localize.glossary.characters import Character
 from localize.glossary.terms import Glossary, Target, Term
 
 

@@ -4,7 +4,7 @@ most, so an episode translated before this tool existed still feeds the translat
 from __future__ import annotations
 
 from localize.model import Cue
-from localize.sentences import join_lines
+from localize.subtitles.sentences import join_lines
 
 
 def pair_by_time(source: list[Cue], target: list[Cue], source_language: str,

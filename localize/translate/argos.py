@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from localize.errors import BadInput, Unavailable
-from localize.models import argos_packages_dir
+from localize.model_cache import argos_packages_dir
 from localize.translate.placeholders import Restored, atomic_token, fallback_token, protect, restore
 
 MAX_UNPACKED_BYTES = 2 * 1024**3  # real packages are 100–300 MB

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from localize.characters import Character
 from localize.glossary import Glossary, find_terms, merge_terms, protected_names
+from localize.glossary.characters import Character
 from localize.numbers import find_amounts, render_money
-from localize.qc import Violation
-from localize.sentences import Sentence
+from localize.subtitles.qc import Violation
+from localize.subtitles.sentences import Sentence
 from localize.translate.leverage import count_units, leverage
 from localize.translate.qa import Finding, LineTerm, check_line
 from localize.translate.tm import TMMatch, TranslationMemory
@@ -68,12 +68,19 @@ class Draft:
     language: str
     lines: list[DraftLine]
     leverage: dict[str, dict[str, int]]
-    engine_calls: int  # sentences sent to a machine engine (cache misses)
-    engine_units: int  # their size in source units (characters for Chinese, words otherwise): what MT costs
-    cached: int
+    engine_calls: int = 0  # sentences sent to a machine engine (cache misses)
+    engine_units: int = 0  # their size in source units (characters for Chinese, words otherwise): what MT costs
+    cached: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """What was drafted, without how this run got it (engine calls, cache hits): the same inputs give the same
+        file whether the engine or its cache answered, so what follows re-runs only when the wording changed."""
+        return {"language": self.language, "lines": [asdict(line) for line in self.lines], "leverage": self.leverage}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        lines = [DraftLine(**{**line, "findings": [Finding(**f) for f in line["findings"]]}) for line in data["lines"]]
+        return cls(data["language"], lines, data["leverage"])
 
 
 def line_terms(text: str, terms: list, names: tuple[str, ...], language: str, currency: str
@@ -160,7 +167,8 @@ def _tm_answer(memory: TranslationMemory, request: MtRequest, language: str,
 
 def draft_translation(sentences: list[Sentence], source_language: str, language: str, *,
                       glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
-                      tm_threshold: int, engine: MtEngine | None, cache: MtCache, currency: str = "yuan") -> Draft:
+                      tm_threshold: int, engine: MtEngine | None, cache: MtCache | None, currency: str = "yuan"
+                      ) -> Draft:
     terms = merge_terms(glossaries, characters, language)
     names = protected_names(characters)
     texts = [s.text for s in sentences]
@@ -185,7 +193,7 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
             if index in results:
                 continue
             key = MtCache.key(engine, source_language, language, request)
-            hit = cache.get(key)
+            hit = cache.get(key) if cache else None
             if hit is None:
                 missing[index] = key
             else:
@@ -196,7 +204,8 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
             calls = len(missing)
             units = sum(count_units(requests[i].text, source_language) for i in missing)
             for (index, key), answer in zip(missing.items(), answers, strict=True):
-                cache.put(key, engine, answer)
+                if cache:
+                    cache.put(key, engine, answer)
                 results[index] = (answer.text, engine.identity.split(":")[0], answer.lost_terms)
     lines = []
     for index, (sentence, request) in enumerate(zip(sentences, requests, strict=True)):
@@ -215,14 +224,3 @@ def qa_violations(draft: Draft, cue_speech_starts: list[int]) -> list[Violation]
         for finding in owner.findings if owner else ():
             violations.append(Violation(number, finding.rule, finding.detail, "none"))
     return violations
-
-
-STATS_SCHEMA = """CREATE TABLE IF NOT EXISTS translation_stats (
-    episode TEXT NOT NULL, language TEXT NOT NULL, stats TEXT NOT NULL, PRIMARY KEY (episode, language))"""
-
-
-def record_translation_stats(db: sqlite3.Connection, episode: str, language: str, stats: dict[str, Any]) -> None:
-    """Leverage (words per TM band), machine-translated segments and LLM tokens, for the cost ledger."""
-    db.execute(STATS_SCHEMA)
-    db.execute("INSERT OR REPLACE INTO translation_stats VALUES (?, ?, ?)",
-               (episode, language, json.dumps(stats, sort_keys=True)))

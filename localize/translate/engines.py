@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from localize.job import LlmOptions
 from localize.translate.argos import ArgosEngine, installed_package, require_runtime
 from localize.translate.draft import MtRequest, MtResult
-from localize.translate.llm import LlmEngine, LlmItem, LlmSettings
+from localize.translate.llm import LlmEngine, LlmItem, LlmOptions, LlmSettings
 
 
 class ArgosMt:

@@ -36,6 +36,13 @@ CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS llm_cache (
 
 
 @dataclass(frozen=True)
+class LlmOptions:
+    base_url: str = ""  # empty: LOCALIZE_LLM_BASE_URL
+    model: str = ""  # empty: LOCALIZE_LLM_MODEL
+    max_batch: int = 20
+
+
+@dataclass(frozen=True)
 class LlmItem:
     id: str
     text: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from localize.metrics import edit_distance
+from localize.asr.metrics import edit_distance
 
 CONTEXT_MATCH = 101
 EXACT_MATCH = 100

@@ -1,6 +1,6 @@
 """Terminology QA on every translated line: what a reviewer checks first, done before a reviewer sees it.
 
-Each finding names a rule from ``localize.qc.RULES`` and what was found, so it lands in the same QC report as
+Each finding names a rule from ``localize.subtitles.qc.RULES`` and what was found, so it lands in the same QC report as
 the timing rules and in the review file later.
 """
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from localize import profiles
 from localize.errors import BadInput
 from localize.schema import Section, choice, text
+from localize.subtitles import profiles
 
 DATA_FILE = Path("localize/data/delivery_profiles.yaml")
 SUBTITLE_MODES = ("mov_text", "burned", "sidecar")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from localize.linebreak import (
+from localize.model import Cue, Transcript, Word
+from localize.subtitles.linebreak import (
     CLAUSE_MARKS,
     NO_SPACE_LANGUAGES,
     SENTENCE_END,
@@ -19,10 +20,9 @@ from localize.linebreak import (
     fits_in_lines,
     word_break_penalty,
 )
-from localize.model import Cue, Transcript, Word
-from localize.profiles import SubtitleProfile
-from localize.textwidth import reading_length
-from localize.timing import TimedCue, retime
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.textwidth import reading_length
+from localize.subtitles.timing import TimedCue, retime
 
 GROUP_PAUSE_MS = 450  # silence this long between words: a new sentence or speaker, always a new cue
 

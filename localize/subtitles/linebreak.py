@@ -14,8 +14,8 @@ from importlib import resources
 
 import yaml
 
-from localize.profiles import SubtitleProfile
-from localize.textwidth import line_fits, reading_length
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.textwidth import line_fits, reading_length
 
 SENTENCE_END = "。！？!?…."
 CLAUSE_MARKS = "，,、；;：:—–"

@@ -22,17 +22,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from localize import __version__, burn, loudness, media
-from localize.band import find_band, load_ocr
-from localize.delivery import AUTO, DeliveryProfile
+from localize import __version__, media
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
 from localize.languages import normalize_tag
 from localize.model import Track
-from localize.package_qc import MANIFEST, check_package, describe_streams, iso639_2
-from localize.profiles import load_profile, screen, shipped_profiles
-from localize.qc import check_track, report
+from localize.package import burn, loudness
+from localize.package.band import find_band, load_ocr
+from localize.package.profiles import AUTO, DeliveryProfile
+from localize.package.qc import MANIFEST, Failure, check_package, describe_streams, iso639_2
 from localize.store import atomic_write_text, sha256_file
+from localize.subtitles.profiles import load_profile, screen, shipped_profiles
+from localize.subtitles.qc import check_track, report
 
 NAMES = {"en": "English", "zh": "Chinese", "yue": "Cantonese", "es": "Spanish", "pt": "Portuguese",
          "id": "Indonesian", "th": "Thai", "vi": "Vietnamese", "ar": "Arabic", "ko": "Korean", "ja": "Japanese"}
@@ -90,19 +91,43 @@ def ffmpeg_version(ffmpeg: str) -> str:
 def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryProfile, out: Path,
                   release: Release, audio_language: str = "zh", ffmpeg: str | None = None,
                   mask_band: tuple[int, int] | str | None = AUTO) -> dict[str, Any]:
-    """Build the package for ``profile`` into ``out`` (replacing it) and return its manifest.
+    """Build the package for ``profile`` from subtitle files into ``out`` (replacing it) and return its manifest;
+    a package that fails QC is never put in place (PackageQCFailed).
 
     ``mask_band`` is the band of original subtitles hidden before ours are burned in: (top, bottom) rows,
     ``auto`` (found with OCR once the subtitles have been read) or None for an untouched picture.
     """
+    tracks = [read_track(file, lang) for lang, file in subs]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        manifest, failures = assemble_package(video, tracks, profile, temp, release, audio_language, ffmpeg,
+                                              mask_band, [str(file) for _, file in subs])
+        if failures:
+            first = failures[0]
+            raise PackageQCFailed(f"the built package failed QC ({len(failures)} failures, first: {first.file} "
+                                  f"{first.check}: {first.measured}, expected {first.expected}); nothing delivered")
+        temp.chmod(0o755)  # mkdtemp's 0700 would hide the delivery from whoever uploads it
+        _swap_into_place(temp, out)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return manifest
+
+
+def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
+                     audio_language: str = "zh", ffmpeg: str | None = None,
+                     mask_band: tuple[int, int] | str | None = AUTO, origins: list[str] | None = None
+                     ) -> tuple[dict[str, Any], list[Failure]]:
+    """Build the package into the existing ``folder`` and check it once: (manifest, package QC failures).
+    Tracks that break the profile's subtitle rules fail before anything is built (PackageQCFailed naming the
+    command that shows why); ``origins`` names where each track came from, for that message."""
     burned = profile.subtitles == "burned"
-    if burned and len(subs) != 1:
+    if burned and len(tracks) != 1:
         raise BadInput(f"profile '{profile.name}' burns one language in; give exactly one --subs LANG=FILE")
     ffmpeg = media.find_ffmpeg(ffmpeg)
     info = media.probe(video)
     media.require_audio(info)
     profile.rescale(info.path, info.width, info.height)  # another shape fails before anything is read
-    tracks = [read_track(file, lang) for lang, file in subs]
     for track in tracks if burned else []:
         burn.family_for(track)  # a script without a shipped font fails before anything is built
     band = None
@@ -114,32 +139,21 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
     qc_reports = {}
     # The band is in the source's rows; subtitle rules place captions on the profile's screen.
     band_top = round(band[0] * screen(profile.subtitle_profile).height / info.height) if band and info.height else None
-    for track, (lang, file) in zip(tracks, subs, strict=True):
+    for track, origin in zip(tracks, origins or [track.language for track in tracks], strict=True):
+        lang = track.language
         rules = load_profile(profile.subtitle_profile, lang, fps, band_top)
         violations = check_track(list(track.cues), rules)
         qc_reports[lang] = report(list(track.cues), violations, rules)
         if violations:
             rules_hit = sorted({v.rule for v in violations})
-            raise PackageQCFailed(f"subtitle QC failed for {lang} ({file}): {len(violations)} violations "
-                                  f"({', '.join(rules_hit)}); run: localize qc subs {file} --profile "
+            raise PackageQCFailed(f"subtitle QC failed for {lang} ({origin}): {len(violations)} violations "
+                                  f"({', '.join(rules_hit)}); run: localize qc subs {origin} --profile "
                                   f"{profile.subtitle_profile} --lang {lang} --video {video}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    try:
-        audio_filter = loudness.normalize_filter(video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
-                                                 profile.sample_rate)
-        manifest = _assemble(video, tracks, profile, temp, release, audio_language, ffmpeg, qc_reports,
-                             audio_filter, band)
-        failures = check_package(temp, profile)
-        if failures:
-            first = failures[0]
-            raise PackageQCFailed(f"the built package failed QC ({len(failures)} failures, first: {first.file} "
-                                  f"{first.check}: {first.measured}, expected {first.expected}); nothing delivered")
-        temp.chmod(0o755)  # mkdtemp's 0700 would hide the delivery from whoever uploads it
-        _swap_into_place(temp, out)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-    return manifest
+    audio_filter = loudness.normalize_filter(video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
+                                             profile.sample_rate)
+    manifest = _assemble(video, tracks, profile, folder, release, audio_language, ffmpeg, qc_reports,
+                         audio_filter, band)
+    return manifest, check_package(folder, profile)
 
 
 def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:

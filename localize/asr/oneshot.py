@@ -11,14 +11,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from localize import media
-from localize.asr import AsrOptions, WhisperEngine
+from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.errors import BadInput
 from localize.formats import output_format, render_track
 from localize.model import Track
-from localize.profiles import load_profile, screen
 from localize.progress import Reporter
-from localize.segment import source_cues
 from localize.store import atomic_write_text
+from localize.subtitles.profiles import load_profile, screen
+from localize.subtitles.segment import source_cues
 
 
 def plan_outputs(inputs: list[Path], output: Path, fmt: str) -> list[tuple[Path, Path, str]]:
@@ -50,7 +50,8 @@ def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, 
             reporter.stage_started(source.name, "transcribe")
             started = time.monotonic()
             # faster-whisper decodes the media itself (PyAV): no intermediate WAV for a one-shot job.
-            transcript = engine.transcribe(source, options, reporter.stage_progress)
+            transcript = engine.transcribe(source, options, lambda done, name=source.name:
+                                           reporter.stage_progress(name, "transcribe", done))
             rate = Fraction(probes[source].fps) if probes[source].fps else None
             rules = load_profile(profile, transcript.language, rate)
             cues = tuple(t.cue for t in source_cues(transcript, rules, media_end_ms=probes[source].duration_ms))

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from localize.model import Cue
-from localize.profiles import SubtitleProfile
-from localize.textwidth import reading_length
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.textwidth import reading_length
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from importlib import resources
 from pathlib import Path
 
 from localize import media
-from localize.delivery import DeliveryProfile
 from localize.errors import BadInput
 from localize.formats import ass
 from localize.model import Track
-from localize.profiles import Screen
+from localize.package.profiles import DeliveryProfile
+from localize.subtitles.profiles import Screen
 
 # Unicode script (first word of a character's name) → the shipped family that covers it.
 FAMILIES = {"LATIN": "Noto Sans", "GREEK": "Noto Sans", "CYRILLIC": "Noto Sans",

@@ -16,9 +16,10 @@ from typing import Any
 
 import av
 
-from localize import loudness, media
-from localize.delivery import DeliveryProfile
+from localize import media
 from localize.errors import BadInput
+from localize.package import loudness
+from localize.package.profiles import DeliveryProfile
 from localize.store import sha256_file
 
 MANIFEST = "manifest.json"

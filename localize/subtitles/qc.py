@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from localize.model import Cue
-from localize.profiles import SubtitleProfile
-from localize.textwidth import derived_chars_per_line, line_pixels, reading_length
-from localize.timing import to_frame
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.textwidth import derived_chars_per_line, line_pixels, reading_length
+from localize.subtitles.timing import to_frame
 
 RULES = {
     "empty": "a cue without text",

@@ -8,13 +8,13 @@ re-segmented over exactly that span with the target language's rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from localize.linebreak import NO_SPACE_LANGUAGES, SENTENCE_END
 from localize.model import Cue
-from localize.profiles import SubtitleProfile
-from localize.segment import resegment
-from localize.timing import TimedCue
+from localize.subtitles.linebreak import NO_SPACE_LANGUAGES, SENTENCE_END
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.segment import resegment
+from localize.subtitles.timing import TimedCue
 
 MAX_JOIN_GAP_MS = 1500  # a longer silence ends the sentence even without punctuation
 MAX_SENTENCE_MS = 15_000  # an unpunctuated monologue is still sent in pieces of reasonable size
@@ -64,3 +64,17 @@ def cues_from_translations(sentences: list[Sentence], translations: list[str], p
         raise ValueError(f"{len(translations)} translations for {len(sentences)} sentences")
     spans = [(s.start_ms, s.end_ms, t) for s, t in zip(sentences, translations, strict=True)]
     return resegment(spans, profile, shots_ms, media_end_ms)
+
+
+def attribute(cues: list[Cue], speech_starts: list[int], sentences: list[Sentence], source: list[Cue]) -> list[Cue]:
+    """Each translated cue labelled with the source cues of the sentence it came from and their speaker: the
+    sentence whose span holds the cue's first speech (a sentence never spans two speakers)."""
+    labelled = []
+    for cue, speech_start in zip(cues, speech_starts, strict=True):
+        owner = max((s for s in sentences if s.start_ms <= speech_start), key=lambda s: s.start_ms,
+                    default=sentences[0] if sentences else None)
+        if owner is None:
+            labelled.append(cue)
+            continue
+        labelled.append(replace(cue, speaker=source[owner.cue_indexes[0]].speaker, sources=owner.cue_indexes))
+    return labelled

@@ -8,7 +8,7 @@ import json
 import unicodedata
 from importlib import resources
 
-from localize.profiles import LanguageRules, SubtitleProfile
+from localize.subtitles.profiles import LanguageRules, SubtitleProfile
 
 FALLBACK_EM = 0.6  # a glyph missing from the table: about an average Latin capital
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from localize.linebreak import break_lines
 from localize.model import Cue
-from localize.profiles import SubtitleProfile
-from localize.timing import TimedCue, retime
+from localize.subtitles.linebreak import break_lines
+from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.timing import TimedCue, retime
 
 
 def fix_cues(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),

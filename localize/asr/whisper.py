@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localize.asr.hallucination import clean_segments, text_of
 from localize.errors import Unavailable
-from localize.hallucination import clean_segments, text_of
 from localize.languages import chinese_script, whisper_language
 from localize.model import Segment, Transcript, Word
-from localize.models import install_hint, localize_home, resolve_whisper_model
+from localize.model_cache import install_hint, localize_home, resolve_whisper_model
 
 Progress = Callable[[float], None]
 
@@ -66,7 +66,9 @@ class WhisperEngine:
         return str(getattr(self.model.model, "device", "cpu"))
 
     @classmethod
-    def load(cls, model: str, compute_type: str = "int8", device: str = "cpu") -> WhisperEngine:
+    def load(cls, model: str, compute_type: str = "int8", device: str = "cpu", cpu_threads: int | None = None
+             ) -> WhisperEngine:
+        """``cpu_threads``: default every usable CPU; a pool of N workers gives each its share."""
         location = resolve_whisper_model(model)
         try:
             from faster_whisper import WhisperModel
@@ -74,7 +76,7 @@ class WhisperEngine:
             raise Unavailable("faster-whisper is not installed; run: pip install localize") from None
         try:
             loaded = WhisperModel(location, device=device, compute_type=compute_type,
-                                  cpu_threads=usable_cpus(),
+                                  cpu_threads=cpu_threads or usable_cpus(),
                                   download_root=str(localize_home() / "hub"))
         except (OSError, ValueError, RuntimeError) as exc:
             raise Unavailable(f"could not load Whisper model '{model}' ({type(exc).__name__}: "

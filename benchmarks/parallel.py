@@ -1,0 +1,261 @@
+"""Parallel episodes: the speed-up of ``localize run JOB --jobs 2`` over ``--jobs 1``, and that both give the same bytes.
+
+Target: at least 1.6× on 2 cores. The series is built at run time in a temp folder: N short 9:16 episodes made
+with ffmpeg (a few test patterns cut together, so shot detection finds scene changes, and a quiet tone), each
+with imported Chinese subtitles (so no Whisper model is needed) whose lines differ per episode, one TMX memory
+translating every line into English (TM-only translation), and the ``youtube-shorts`` delivery profile, so every
+episode runs ingest, shots, import, source_cues, draft.en, fit.en and package.youtube-shorts.
+
+The job is checked with ``localize job check``, then ``python -m localize run JOB --work DIR --jobs J --json``
+runs exactly as a user would type it, into a fresh work dir each time, alternating ``--jobs 1`` and ``--jobs 2``
+for R rounds; the table shows the median wall time of each (and the child processes' CPU time: ffmpeg encodes
+with threads of its own, so CPU time says how much of the machine a run already kept busy). Each stage's
+seconds come from the ``--json`` summaries. Every ``--jobs 2`` work dir must hold the same bytes as the
+``--jobs 1`` one of its round: every file but ``*.sqlite*`` and ``run.lock``, manifests without ``created``.
+A failed run or a difference exits 1; a missed target does not.
+
+Record: ``benchmarks/results/parallel.json``. Run: ``python benchmarks/parallel.py [--episodes 12] [--repeat 2]``
+from the repository root (Linux or macOS: needs ``resource``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from localize.media import find_ffmpeg
+from localize.translate.tm import TranslationUnit
+from localize.translate.tmx import tmx_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "parallel.json"
+TARGET_SPEEDUP = 1.6  # on 2 cores
+FRAME, FPS = (360, 640), 25
+# The first line at 1 s, then one every 2.4 s, each shown for 1.8 s (within both languages' reading speeds);
+# 0.5 s after the last: 15.9 to 20.7 s an episode.
+LEAD_S, CUE_SLOT_S, CUE_S, TAIL_S = 1.0, 2.4, 1.8, 0.5
+IGNORED = ("run.lock",)  # besides *.sqlite* (the state, with timestamps)
+
+# Short lines of micro-drama dialogue with their approved English; episode n says lines n·5 … n·5+k (wrapping).
+LINES = [
+    ("妈，祝你生日快乐。", "Happy birthday, Mom."),
+    ("你这个废物，给我滚！", "Get out, you loser!"),
+    ("三年了，我受够了。", "Three years. I've had enough."),
+    ("你知道我是谁吗？", "Do you know who I am?"),
+    ("这份合同我不签。", "I won't sign this contract."),
+    ("林总，车已经到了。", "Mr. Lin, the car is here."),
+    ("别碰我的女人！", "Don't touch my woman!"),
+    ("今天的婚礼取消了。", "The wedding is off."),
+    ("你根本配不上她。", "You don't deserve her."),
+    ("我会让你后悔的。", "I'll make you regret this."),
+    ("这块玉佩是我妈的。", "This jade was my mother's."),
+    ("快叫医生来！", "Get a doctor, now!"),
+    ("对不起，是我错了。", "I'm sorry. I was wrong."),
+    ("整个公司都是我的。", "The whole company is mine."),
+    ("你骗了我这么多年！", "You lied to me for years!"),
+    ("跪下，给我道歉。", "Kneel and apologise."),
+    ("我一直在等你回来。", "I've been waiting for you."),
+    ("这杯酒我敬你。", "A toast to you."),
+    ("他才是真正的少爷。", "He's the real young master."),
+    ("放开她，否则你会死。", "Let her go or you die."),
+    ("我们离婚吧。", "Let's get divorced."),
+    ("孩子是你的。", "The child is yours."),
+    ("给你五分钟。", "You have five minutes."),
+    ("那个秘密我不能说。", "I can't tell that secret."),
+    ("保安，把他扔出去！", "Security, throw him out!"),
+    ("我爸不会放过你的。", "My father won't let this go."),
+    ("原来你一直在装。", "So you were pretending."),
+    ("明天董事会见。", "See you at the board tomorrow."),
+    ("谁敢动她一下试试？", "Who dares lay a hand on her?"),
+    ("我终于找到你了。", "I finally found you."),
+    ("这是你欠我的。", "This is what you owe me."),
+    ("从今天起，你自由了。", "From today, you're free."),
+]
+SCENES = ["testsrc2=", "smptehdbars=", "testsrc=", "rgbtestsrc=", "color=c={colour}:"]  # options follow
+COLOURS = ["navy", "darkred", "olive", "teal", "purple", "sienna"]
+
+
+def episode_lines(number: int) -> list[tuple[str, str]]:
+    """Six to eight lines, a different run of them for each episode."""
+    count = 6 + number % 3
+    return [LINES[(number * 5 + i) % len(LINES)] for i in range(count)]
+
+
+def timestamp(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02}:{millis // 60_000 % 60:02}:{millis // 1000 % 60:02},{millis % 1000:03}"
+
+
+def srt(lines: list[tuple[str, str]]) -> str:
+    cues = []
+    for index, (chinese, _) in enumerate(lines):
+        start = LEAD_S + index * CUE_SLOT_S
+        cues.append(f"{index + 1}\n{timestamp(start)} --> {timestamp(start + CUE_S)}\n{chinese}\n")
+    return "\n".join(cues)
+
+
+def cuts(count: int) -> list[float]:
+    """Scene changes in the middle of every second gap between lines, where snapping to them moves no cue."""
+    return [LEAD_S + k * CUE_SLOT_S - (CUE_SLOT_S - CUE_S) / 2 for k in range(2, count, 2)]
+
+
+def make_video(ffmpeg: str, target: Path, number: int, count: int) -> None:
+    """Test patterns cut together (scene changes for ``shots``) under a sine tone at about -20 dBFS."""
+    seconds = LEAD_S + count * CUE_SLOT_S + TAIL_S
+    bounds = [0.0, *cuts(count), seconds]
+    size = "{}x{}".format(*FRAME)
+    inputs: list[str] = []
+    for i, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        scene = SCENES[(number + i) % len(SCENES)].format(colour=COLOURS[number % len(COLOURS)])
+        inputs += ["-f", "lavfi", "-i", f"{scene}s={size}:r={FPS}:d={end - start:.3f}"]
+    scenes = len(bounds) - 1
+    inputs += ["-f", "lavfi", "-i", f"sine=f={220 + 30 * number}:r=48000:d={seconds:.3f}"]
+    chains = "".join(f"[{i}:v]format=yuv420p,setsar=1[v{i}];" for i in range(scenes))
+    joined = "".join(f"[v{i}]" for i in range(scenes))
+    graph = f"{chains}{joined}concat=n={scenes}:v=1:a=0[v];[{scenes}:a]volume=0.14[a]"
+    made = subprocess.run([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs,
+                           "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset",
+                           "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(target)],
+                          capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        sys.exit(f"ffmpeg could not make {target.name}:\n{made.stderr}")
+
+
+def make_series(folder: Path, episodes: int) -> Path:
+    """The episodes, their subtitles, the memory and the job file in ``folder``; returns the job file."""
+    ffmpeg = find_ffmpeg()
+    units: dict[str, TranslationUnit] = {}
+    entries = []
+    for number in range(1, episodes + 1):
+        lines = episode_lines(number)
+        episode = f"ep{number:02}"
+        make_video(ffmpeg, folder / f"{episode}.mp4", number, len(lines))
+        (folder / f"{episode}.zh.srt").write_text(srt(lines), encoding="utf-8")
+        for chinese, english in lines:
+            units[chinese] = TranslationUnit(chinese, english, "zh-Hans", "en", origin="benchmarks/parallel.py",
+                                             approved=True, created="2025-01-01T00:00:00Z")
+        entries.append({"id": episode, "video": f"{episode}.mp4", "subtitles": f"{episode}.zh.srt"})
+    (folder / "memory.tmx").write_bytes(tmx_bytes(list(units.values())))
+    job = {
+        "name": "parallel",
+        "series": {"title": "Parallel Benchmark", "original_title": "并行测试", "first_producer": "localize benchmarks",
+                   "licence": "BENCH-0000"},
+        "source_language": "zh-Hans",
+        "targets": ["en"],
+        "episodes": entries,
+        "glossaries": [],
+        "translation": {"engines": ["tm"], "tm": ["memory.tmx"], "tm_threshold": 75},
+        "delivery": ["youtube-shorts"],
+    }
+    path = folder / "parallel.yaml"
+    path.write_text(json.dumps(job, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def localize(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "localize", *map(str, args)], capture_output=True, text=True,
+                          check=False)
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(job: Path, work: Path, jobs: int) -> dict:
+    """One ``localize run`` into a fresh ``work``: wall and CPU seconds, and the ``--json`` summary."""
+    cpu, started = child_cpu(), time.perf_counter()
+    result = localize("run", job, "--work", work, "--jobs", str(jobs), "--json")
+    wall, cpu = time.perf_counter() - started, child_cpu() - cpu
+    if result.returncode != 0:
+        sys.exit(f"localize run --jobs {jobs} failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
+    return {"wall_s": wall, "cpu_s": cpu, "summary": json.loads(result.stdout)}
+
+
+def contents(work: Path) -> dict[str, bytes]:
+    """Every compared file's bytes by relative path; manifests without their ``created`` time."""
+    found = {}
+    for path in sorted(work.rglob("*")):
+        if not path.is_file() or ".sqlite" in path.name or path.name in IGNORED:
+            continue
+        data = path.read_bytes()
+        if path.name == "manifest.json":
+            manifest = json.loads(data)
+            manifest.pop("created", None)
+            data = json.dumps(manifest, sort_keys=True).encode()
+        found[str(path.relative_to(work))] = data
+    return found
+
+
+def differences(first: Path, second: Path) -> list[str]:
+    one, two = contents(first), contents(second)
+    return ([f"only in --jobs 1: {name}" for name in sorted(one.keys() - two.keys())]
+            + [f"only in --jobs 2: {name}" for name in sorted(two.keys() - one.keys())]
+            + [f"differs: {name}" for name in sorted(one.keys() & two.keys()) if one[name] != two[name]])
+
+
+def stage_seconds(summary: dict) -> dict[str, list[float]]:
+    """Each stage's seconds, one per episode (stage names without the episode)."""
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for episode in summary["episodes"]:
+        for stage in episode["stages"]:
+            seconds[stage["stage"]].append(stage["seconds"])
+    return dict(seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=12)
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of --jobs 1 then --jobs 2 (median kept)")
+    args = parser.parse_args()
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="bench-parallel.") as temp:
+        folder = Path(temp)
+        job = make_series(folder, args.episodes)
+        check = localize("job", "check", job)
+        if check.returncode != 0:
+            sys.exit(f"localize job check failed (exit {check.returncode}):\n{check.stderr}")
+        for round_ in range(args.repeat):
+            for jobs in (1, 2):
+                runs[jobs].append(run(job, folder / f"work-{round_}-j{jobs}", jobs))
+            found = differences(folder / f"work-{round_}-j1", folder / f"work-{round_}-j2")
+            if found:
+                sys.exit("--jobs 2 wrote other bytes than --jobs 1:\n" + "\n".join(found[:50]))
+    wall = {jobs: statistics.median(r["wall_s"] for r in rounds) for jobs, rounds in runs.items()}
+    cpu = {jobs: statistics.median(r["cpu_s"] for r in rounds) for jobs, rounds in runs.items()}
+    speedup = wall[1] / wall[2]
+    stages = {jobs: stage_seconds(rounds[0]["summary"]) for jobs, rounds in runs.items()}
+    print(f"{'variant':<10}{'wall s':>9}{'cpu s':>9}{'speed-up':>10}  (median of {args.repeat}, "
+          f"{args.episodes} episodes, {os.cpu_count()} CPUs)")
+    for jobs in (1, 2):
+        print(f"--jobs {jobs:<3}{wall[jobs]:>9.2f}{cpu[jobs]:>9.2f}{wall[1] / wall[jobs]:>9.2f}×")
+    verdict = "met" if speedup >= TARGET_SPEEDUP else "missed"
+    print(f"target ≥ {TARGET_SPEEDUP}× on 2 cores: {verdict}; outputs byte-identical")
+    print(f"\n{'stage (sum over episodes, round 1)':<36}{'--jobs 1 s':>11}{'--jobs 2 s':>11}")
+    for name in stages[1]:
+        print(f"{name:<36}{sum(stages[1][name]):>11.2f}{sum(stages[2].get(name, [])):>11.2f}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "episodes": args.episodes, "repeat": args.repeat, "cpus": os.cpu_count(), "frame": list(FRAME),
+        "median_wall_s": {f"jobs{j}": round(s, 3) for j, s in wall.items()},
+        "median_cpu_s": {f"jobs{j}": round(s, 3) for j, s in cpu.items()},
+        "runs": {f"jobs{j}": [{"wall_s": round(r["wall_s"], 3), "cpu_s": round(r["cpu_s"], 3),
+                               "localize_s": r["summary"]["seconds"]} for r in rounds] for j, rounds in runs.items()},
+        "stage_seconds": {f"jobs{j}": s for j, s in stages.items()},
+        "speedup": round(speedup, 3), "target_speedup": TARGET_SPEEDUP, "met": speedup >= TARGET_SPEEDUP,
+        "identical_outputs": True,
+    }, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

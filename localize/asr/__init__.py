@@ -1,0 +1,1 @@
+"""Speech recognition: Whisper, its hallucination guard, the one-shot transcribe command."""

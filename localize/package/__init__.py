@@ -1,0 +1,1 @@
+"""Release packages: delivery profiles, burn-in, mask band, loudness, package QC."""

@@ -1,0 +1,80 @@
+"""The stages a job makes: for each episode, its source stages, a draft and a fit per target language, the
+band search when a profile needs it, and a package per delivery profile. Every need is checked against the
+episode's source files and the outputs of earlier stages before anything runs.
+
+Adding a stage: write it in its step's module and put it in ``episode_stages`` where its needs are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from localize.errors import BadInput
+from localize.job import Episode, Job
+from localize.stages.delivery import BAND, package_stage
+from localize.stages.registry import Stage
+from localize.stages.source import IMPORT, INGEST, SHOTS, TRANSCRIBE, source_cues_stage
+from localize.stages.translation import draft_stage, fit_stage, job_files
+
+
+class GraphError(BadInput):
+    """A stage needs an artifact that neither a source file nor an earlier stage provides."""
+
+
+def sources_of(episode: Episode, job: Job) -> dict[str, Path]:
+    """The files the stages read that no stage made: the episode's own, and the job's glossaries and TMX."""
+    sources = {"video": episode.video}
+    if episode.subtitles:
+        sources["subtitles"] = episode.subtitles
+    return sources | job_files(job)
+
+
+def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
+    """The stages one episode goes through, in an order where every stage comes after those it needs."""
+    source = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, source_cues_stage(job))
+    drafts = tuple(draft_stage(language, job) for language in job.targets)
+    fits = tuple(fit_stage(language, job) for language in job.targets)
+    detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
+    packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
+    return source + drafts + fits + detection + packages
+
+
+@dataclass(frozen=True)
+class EpisodeGraph:
+    episode: Episode
+    sources: dict[str, Path]
+    stages: tuple[Stage, ...]
+
+    def stage(self, name: str) -> Stage:
+        return next(s for s in self.stages if s.name == name)
+
+
+def build_graph(job: Job, episodes: tuple[Episode, ...]) -> list[EpisodeGraph]:
+    """Every episode's stages, with each need checked against what is available before it."""
+    if job.delivery and not job.targets:
+        raise BadInput(f"{job.path}: delivery names {', '.join(p.name for p in job.delivery)} but targets is "
+                       "empty: a package carries subtitles in the target languages; add e.g. targets: [en]")
+    graphs = []
+    for episode in episodes:
+        sources = sources_of(episode, job)
+        stages = episode_stages(episode, job)
+        check_needs(stages, set(sources))
+        graphs.append(EpisodeGraph(episode, sources, stages))
+    return graphs
+
+
+def check_needs(stages: tuple[Stage, ...], available: set[str]) -> None:
+    """Raise GraphError naming the stage and the artifact when a need is made by no earlier stage, and when two
+    stages make the same artifact."""
+    made = set(available)
+    for stage in stages:
+        missing = [need for need in stage.needs if need not in made]
+        if missing:
+            raise GraphError(f"stage {stage.name} needs {', '.join(missing)}, which no earlier stage makes "
+                             f"(available: {', '.join(sorted(made))})")
+        twice = made & set(stage.makes)
+        if twice:
+            raise GraphError(f"stage {stage.name} makes {', '.join(sorted(twice))}, which an earlier stage or a "
+                             "source already provides; give the artifact a name of its own")
+        made |= set(stage.makes)

@@ -1,0 +1,1 @@
+"""Subtitle craft: segmentation, line breaking, timing, reading width, profiles, QC."""
