@@ -269,3 +269,30 @@ def job_status(job: Job, work_dir: Path) -> list[StageStatus]:
             rows.append(StageStatus(episode.id, stage.name, state, detail))
     store.close()
     return rows
+
+
+@dataclass(frozen=True)
+class CueFile:
+    """One episode's cues in one language, as the run left them."""
+
+    episode: str
+    language: str
+    path: Path | None  # None: the stage that makes it has not run, or its inputs changed since
+    state: str  # done, stale, pending, failed
+
+
+def cue_files(job: Job, work_dir: Path, episodes: tuple[Episode, ...]) -> list[CueFile]:
+    """The source cues and every target language's fitted cues of some episodes, for ``localize export``."""
+    states = {(row.episode, row.stage): row.state for row in job_status(job, work_dir)}
+    store = WorkStore(work_dir)
+    found = []
+    wanted = [("source_cues", "cues", job.source_language)]
+    wanted += [(f"fit.{language}", f"cues.{language}", language) for language in job.targets]
+    for episode in episodes:
+        for stage, artifact, language in wanted:
+            state = states[(episode.id, stage)]
+            result = store.result(episode.id, stage) if state == "done" else None
+            path = store.root / result.outputs[artifact]["path"] if result else None
+            found.append(CueFile(episode.id, language, path, state))
+    store.close()
+    return found

@@ -5,6 +5,7 @@ Exit codes: 0 ok · 1 QC failed · 2 bad input or usage · 3 model/engine unavai
 Here: the top-level group ``main`` (errors to exit codes) and shared helpers; each module adds one family of commands:
 
 - ``run``: run, status, job check, transcribe
+- ``export``: the run's cues as subtitle files
 - ``subtitles``: qc (the group), qc subs, subs fix
 - ``packaging``: package, band, qc package
 - ``translation``: glossary, tm, models
@@ -48,4 +49,4 @@ def _work_dir(job: Job, work: str | None) -> Path:
 
 
 # Importing a command module registers its commands on `main` (help lists them sorted, whatever the order here).
-from localize.cli import costs, packaging, run, subtitles, translation  # noqa: E402, F401
+from localize.cli import costs, export, packaging, run, subtitles, translation  # noqa: E402, F401

@@ -82,10 +82,6 @@ def _shipped() -> dict[str, Any]:
     return yaml.safe_load(raw)["profiles"]
 
 
-def profile_names() -> tuple[str, ...]:
-    return tuple(_shipped())
-
-
 def load_delivery_profile(name: str, overrides: dict[str, Any] | None = None, source: Path | None = None,
                           where: str = "delivery") -> DeliveryProfile:
     """The shipped profile ``name``, with a job's ``overrides`` merged in (errors then name ``source`` and

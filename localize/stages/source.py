@@ -6,13 +6,13 @@ from fractions import Fraction
 from typing import Any
 
 from localize import media
-from localize.model_cache import resolve_whisper_model
 from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
 from localize.formats import import_transcript, read_track
 from localize.glossary.characters import hotwords
 from localize.job import Episode, Job
 from localize.model import Transcript, cues_to_json
+from localize.model_cache import resolve_whisper_model
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.store import atomic_write_json
 from localize.subtitles.profiles import SubtitleProfile, load_profile

@@ -8,13 +8,23 @@ re-segmented over exactly that span with the target language's rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from localize.model import Cue
 from localize.subtitles.linebreak import NO_SPACE_LANGUAGES, SENTENCE_END
 from localize.subtitles.profiles import SubtitleProfile
 from localize.subtitles.segment import resegment
 from localize.subtitles.timing import TimedCue
+
+
+class _Span(Protocol):
+    @property
+    def start_ms(self) -> int: ...
+
+
+Timed = TypeVar("Timed", bound=_Span)
 
 MAX_JOIN_GAP_MS = 1500  # a longer silence ends the sentence even without punctuation
 MAX_SENTENCE_MS = 15_000  # an unpunctuated monologue is still sent in pieces of reasonable size
@@ -66,15 +76,19 @@ def cues_from_translations(sentences: list[Sentence], translations: list[str], p
     return resegment(spans, profile, shots_ms, media_end_ms)
 
 
+def owner(spans: Sequence[Timed], speech_start_ms: int) -> Timed | None:
+    """The span a translated cue came from: the last one starting at or before the cue's first speech (cues
+    are laid inside their sentence's span, so that is their sentence; the first span for speech before all)."""
+    return max((s for s in spans if s.start_ms <= speech_start_ms), key=lambda s: s.start_ms,
+               default=spans[0] if spans else None)
+
+
 def attribute(cues: list[Cue], speech_starts: list[int], sentences: list[Sentence], source: list[Cue]) -> list[Cue]:
-    """Each translated cue labelled with the source cues of the sentence it came from and their speaker: the
-    sentence whose span holds the cue's first speech (a sentence never spans two speakers)."""
+    """Each translated cue labelled with the source cues of its sentence and their speaker (a sentence never
+    spans two speakers)."""
     labelled = []
     for cue, speech_start in zip(cues, speech_starts, strict=True):
-        owner = max((s for s in sentences if s.start_ms <= speech_start), key=lambda s: s.start_ms,
-                    default=sentences[0] if sentences else None)
-        if owner is None:
-            labelled.append(cue)
-            continue
-        labelled.append(replace(cue, speaker=source[owner.cue_indexes[0]].speaker, sources=owner.cue_indexes))
+        sentence = owner(sentences, speech_start)
+        labelled.append(replace(cue, speaker=source[sentence.cue_indexes[0]].speaker, sources=sentence.cue_indexes)
+                        if sentence else cue)
     return labelled

@@ -32,10 +32,6 @@ def from_frame(frame: int, profile: SubtitleProfile) -> int:
     return round(frame * 1000 / profile.fps)
 
 
-def snap_to_frame(ms: int, profile: SubtitleProfile) -> int:
-    return from_frame(to_frame(ms, profile), profile)
-
-
 def _needed_ms(cue: Cue, profile: SubtitleProfile) -> int:
     """How long the cue must stay up to be read at the language's maximum speed, plus the frame that
     rounding the out-time to a frame boundary may take away."""

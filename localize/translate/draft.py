@@ -21,7 +21,7 @@ from localize.glossary import Glossary, find_terms, merge_terms, protected_names
 from localize.glossary.characters import Character
 from localize.numbers import find_amounts, render_money
 from localize.subtitles.qc import Violation
-from localize.subtitles.sentences import Sentence
+from localize.subtitles.sentences import Sentence, owner
 from localize.translate.leverage import count_units, leverage
 from localize.translate.qa import Finding, LineTerm, check_line
 from localize.translate.tm import TMMatch, TranslationMemory
@@ -219,8 +219,7 @@ def qa_violations(draft: Draft, cue_speech_starts: list[int]) -> list[Violation]
     """Each line's QA findings, reported on every cue its translation became."""
     violations = []
     for number, speech_start in enumerate(cue_speech_starts, 1):
-        owner = max((line for line in draft.lines if line.start_ms <= speech_start), key=lambda line: line.start_ms,
-                    default=draft.lines[0] if draft.lines else None)
-        for finding in owner.findings if owner else ():
+        line = owner(draft.lines, speech_start)
+        for finding in line.findings if line else ():
             violations.append(Violation(number, finding.rule, finding.detail, "none"))
     return violations
