@@ -15,8 +15,9 @@ median, and the CPU seconds of the run and its children (ffmpeg runs threads of 
 much of the machine one run already kept busy); then each stage's seconds summed over the episodes, from the
 ``--json`` summaries of the best runs. Every ``--jobs 2`` work dir must hold the same bytes as the ``--jobs 1``
 one of its round: every file but ``*.sqlite*`` and ``run.lock``, manifests without ``created``. A failed run or
-a difference exits 1; a missed target does not. The load average before each run is recorded: above the CPU
-count, the machine was shared and the speed-up says little.
+a difference exits 1; a missed target does not. On Linux, the CPU seconds other processes used during each run
+are recorded too (``/proc/stat``'s busy time less the run's own): where they are more than a few percent of the
+machine, the machine was shared and the speed-up says little.
 
 Record: ``benchmarks/results/parallel.json``. Run: ``python benchmarks/parallel.py [--episodes 12] [--repeat 2]
 [--frame 1080x1920]`` from the repository root (Linux or macOS: needs ``resource``).
@@ -46,6 +47,7 @@ from localize.translate.tmx import tmx_bytes
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "parallel.json"
 TARGET_SPEEDUP = 1.6  # on 2 cores
+SHARED = 0.05  # other processes' share of the machine's CPU time over which a run's timing is suspect
 FPS = 25
 # The first line at 1 s, then one every 2.4 s, each shown for 1.8 s (within both languages' reading speeds);
 # 0.5 s after the last: 15.9 to 20.7 s an episode.
@@ -179,14 +181,32 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_cpu() -> float | None:
+    """CPU seconds every process has used since boot (Linux's ``/proc/stat``; None elsewhere)."""
+    try:
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+    except OSError:
+        return None
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def run(job: Path, work: Path, jobs: int) -> dict:
-    """One ``localize run`` into a fresh ``work``: wall and CPU seconds, and the ``--json`` summary."""
-    load, cpu, started = os.getloadavg()[0], child_cpu(), time.perf_counter()
+    """One ``localize run`` into a fresh ``work``: its wall and CPU seconds, other processes' CPU seconds meanwhile,
+    and its ``--json`` summary."""
+    machine, cpu, started = machine_cpu(), child_cpu(), time.perf_counter()
     result = localize("run", job, "--work", work, "--jobs", str(jobs), "--json")
     wall, cpu = time.perf_counter() - started, child_cpu() - cpu
     if result.returncode != 0:
         sys.exit(f"localize run --jobs {jobs} failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
-    return {"wall_s": wall, "cpu_s": cpu, "load_before": load, "summary": json.loads(result.stdout)}
+    after = machine_cpu()
+    others = None if machine is None or after is None else round(max(0.0, after - machine - cpu), 3)
+    return {"wall_s": wall, "cpu_s": cpu, "others_cpu_s": others, "summary": json.loads(result.stdout)}
+
+
+def others_share(run: dict) -> float | None:
+    """The share of the machine's CPU time that other processes took during ``run``."""
+    others = run["others_cpu_s"]
+    return None if others is None else others / (run["wall_s"] * (os.cpu_count() or 1))
 
 
 def contents(work: Path) -> dict[str, bytes]:
@@ -235,11 +255,12 @@ def measure(job: Path, folder: Path, repeat: int) -> dict[int, list[dict]]:
 def shown(runs: dict[int, list[dict]], best: dict[int, dict], args: argparse.Namespace) -> str:
     """The printed tables: the two variants, then the stages of their best runs."""
     lines = [f"{args.episodes} episodes, {args.frame}, {os.cpu_count()} CPUs, best of {args.repeat}",
-             f"{'variant':<10}{'best s':>9}{'median s':>10}{'cpu s':>8}{'cpu/wall':>10}{'speed-up':>10}"]
+             f"{'variant':<10}{'best s':>9}{'median s':>10}{'cpu s':>8}{'cpu/wall':>10}{'others':>8}{'speed-up':>10}"]
     for jobs, rounds in runs.items():
         median = statistics.median(r["wall_s"] for r in rounds)
+        share = others_share(best[jobs])
         lines.append(f"--jobs {jobs:<3}{best[jobs]['wall_s']:>9.2f}{median:>10.2f}{best[jobs]['cpu_s']:>8.1f}"
-                     f"{best[jobs]['cpu_s'] / best[jobs]['wall_s']:>10.2f}"
+                     f"{best[jobs]['cpu_s'] / best[jobs]['wall_s']:>10.2f}{'?' if share is None else f'{share:.0%}':>8}"
                      f"{best[1]['wall_s'] / best[jobs]['wall_s']:>9.2f}×")
     stages = {jobs: stage_seconds(run["summary"]) for jobs, run in best.items()}
     lines += ["", f"{'stage, s summed over episodes':<32}{'--jobs 1':>10}{'--jobs 2':>10}{'ep01 --jobs 1':>15}"]
@@ -265,17 +286,22 @@ def main() -> None:
     print(shown(runs, best, args))
     print(f"\nspeed-up {speedup:.2f}× (target ≥ {TARGET_SPEEDUP}× on 2 cores: "
           f"{'met' if speedup >= TARGET_SPEEDUP else 'missed'}); outputs byte-identical")
+    shares = [share for rounds in runs.values() for r in rounds if (share := others_share(r)) is not None]
+    if shares and max(shares) > SHARED:
+        print(f"warning: other processes took up to {max(shares):.0%} of the machine's CPU time during a run "
+              "('others'): the timings are not the code's alone")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "episodes": args.episodes, "repeat": args.repeat, "frame": args.frame, "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "runs": {f"jobs{jobs}": [{key: round(r[key], 3) for key in ("wall_s", "cpu_s", "load_before")}
+        "runs": {f"jobs{jobs}": [{key: round(r[key], 3) for key in ("wall_s", "cpu_s", "others_cpu_s")}
                                  | {"localize_s": r["summary"]["seconds"]} for r in rounds]
                  for jobs, rounds in runs.items()},
         "best_wall_s": {f"jobs{jobs}": round(r["wall_s"], 3) for jobs, r in best.items()},
         "stage_seconds": {f"jobs{jobs}": stage_seconds(r["summary"]) for jobs, r in best.items()},
         "speedup": round(speedup, 3),
         "round_speedups": [round(one["wall_s"] / two["wall_s"], 3) for one, two in zip(runs[1], runs[2], strict=True)],
+        "others_share_max": round(max(shares), 3) if shares else None,
         "target_speedup": TARGET_SPEEDUP, "met": speedup >= TARGET_SPEEDUP, "identical_outputs": True,
     }, indent=2) + "\n", encoding="utf-8")
     print(f"results: {RESULTS.relative_to(ROOT)}")

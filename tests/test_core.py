@@ -20,35 +20,8 @@ from localize.executors import pool_size
 from localize.pipeline import FAULT_ENV, FAULT_POINTS
 from localize.stages.graph import GraphError, check_needs
 from localize.stages.registry import Stage, StageCall
-from tests.conftest import SAMPLE_ZH, cut_sample, localize
-
-SAMPLES = SAMPLE_ZH.parent
-CLIPS = ((0, 11.9), (12.1, 9.2))  # (start, length) in s: whole lines of the sample, cut in silences
-COSTS = "costs:\n  rate_card: {compute_second: '0.01', translation_unit: '0.15'}\n"
-
-
-def _episode(ffmpeg: str, folder: Path, number: int) -> tuple[Path, Path]:
-    """A slice of the sample and the lines of its Chinese script that fall inside it, re-timed to the slice."""
-    start, length = CLIPS[number - 1]
-    video = cut_sample(ffmpeg, folder / f"ep{number:02d}.mp4", start, length)
-    script = pysubs2.load(str(SAMPLE_ZH))
-    script.events = [e for e in script.events if start * 1000 <= e.start and e.end <= (start + length) * 1000]
-    script.shift(s=-start)
-    subtitles = folder / f"ep{number:02d}.zh.srt"
-    script.save(str(subtitles))
-    return video, subtitles
-
-
-def _job(ffmpeg: str, folder: Path, episodes: int = 1, extra: str = "") -> Path:
-    made = [_episode(ffmpeg, folder, n) for n in range(1, episodes + 1)]
-    listed = "".join(f"  - {{id: ep{n:02d}, video: {video.name}, subtitles: {subtitles.name}}}\n"
-                     for n, (video, subtitles) in enumerate(made, 1))
-    (folder / "memory.tmx").write_bytes((SAMPLES / "ep01.en.tmx").read_bytes())
-    job = folder / "job.yaml"
-    job.write_text("series: {title: Core Test}\nsource_language: zh-Hans\ntargets: [en]\n"
-                   f"episodes:\n{listed}translation: {{engines: [tm], tm: [memory.tmx], tm_threshold: 75}}\n{extra}",
-                   encoding="utf-8")
-    return job
+from tests.conftest import localize
+from tests.small_jobs import COSTS, imported_job
 
 
 def _run(job: Path, work: Path, *args: str, code: int = 0) -> dict:
@@ -67,8 +40,8 @@ def _ledger(work: Path) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def small_job(ffmpeg, tmp_path) -> Path:
-    return _job(ffmpeg, tmp_path, extra=COSTS)
+def smallimported_job(ffmpeg, tmp_path) -> Path:
+    return imported_job(ffmpeg, tmp_path, extra=COSTS)
 
 
 @pytest.mark.parametrize("point, stage", [(point, "draft.en") for point in FAULT_POINTS]
@@ -132,7 +105,7 @@ def _delivered(work: Path) -> dict[str, bytes]:
 
 
 def test_two_workers_deliver_the_same_bytes_as_one(ffmpeg, tmp_path):
-    job = _job(ffmpeg, tmp_path, episodes=2, extra="delivery: [youtube-shorts]\n")
+    job = imported_job(ffmpeg, tmp_path, episodes=2, extra="delivery: [youtube-shorts]\n")
     one = _run(job, tmp_path / "one", "--jobs", "1")
     two = _run(job, tmp_path / "two", "--jobs", "2")
     assert set(_statuses(one).values()) == set(_statuses(two).values()) == {"ran"}

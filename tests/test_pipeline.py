@@ -13,8 +13,7 @@ import pytest
 
 from localize.asr.metrics import character_error_rate
 from tests.conftest import REPO, SAMPLE_ZH, cut_sample, localize, subtitle_text, write_job
-
-pytestmark = pytest.mark.slow
+from tests.small_jobs import imported_job
 
 
 def _run(*args) -> dict:
@@ -40,6 +39,7 @@ def sample_run(tmp_path_factory):
     return work, _run(REPO / "jobs" / "sample.yaml", "--work", work)
 
 
+@pytest.mark.slow
 def test_sample_job_runs_then_is_fully_cached(sample_run):
     work, first = sample_run
     assert set(_statuses(first).values()) == {"ran"}
@@ -60,6 +60,7 @@ def test_sample_job_runs_then_is_fully_cached(sample_run):
     assert english["passed"] and english["cues"] >= 15
 
 
+@pytest.mark.slow
 def test_sample_run_leaves_a_ledger_entry_per_stage_and_reports_reconcile(sample_run, tmp_path):
     work, first = sample_run
     with sqlite3.connect(work / "state.sqlite") as db:
@@ -75,6 +76,7 @@ def test_sample_run_leaves_a_ledger_entry_per_stage_and_reports_reconcile(sample
     assert any(item == "translation (TM-weighted)" for stage, item, _ in entries if stage == "draft.en")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["youtube-shorts", "vertical-app"])
 def test_sample_run_delivers_english_packages_that_pass_qc_until_a_byte_changes(sample_run, tmp_path, profile):
     work, _ = sample_run
@@ -93,6 +95,7 @@ def test_sample_run_delivers_english_packages_that_pass_qc_until_a_byte_changes(
     assert "sha256" in {f["check"] for f in json.loads(checked.stdout)["failures"]}
 
 
+@pytest.mark.slow
 def test_a_deleted_delivery_file_is_rebuilt_by_the_next_run(sample_run):
     work, _ = sample_run
     video = work / "ep01" / "package.youtube-shorts" / "release" / "The-Son-in-Law-Returns_001_en.mp4"
@@ -104,6 +107,7 @@ def test_a_deleted_delivery_file_is_rebuilt_by_the_next_run(sample_run):
     assert hashlib.sha256(video.read_bytes()).hexdigest() == digest  # bit-exact: the same package again
 
 
+@pytest.mark.slow
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):
     video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 11.9)
     job = write_job(tmp_path / "job.yaml", [video])
@@ -119,18 +123,17 @@ def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg
 
 
 def test_forced_ingest_is_deterministic_so_nothing_downstream_reruns(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 12.1, 9.2)
-    job = write_job(tmp_path / "job.yaml", [video])
+    job = imported_job(ffmpeg, tmp_path)
     work = tmp_path / "work"
     _run(job, "--work", work)
     summary = _run(job, "--work", work, "--force", "ingest")
     assert _statuses(summary) == {("ep01", "ingest"): "ran", ("ep01", "shots"): "cached",
-                                  ("ep01", "transcribe"): "cached", ("ep01", "source_cues"): "cached"}
+                                  ("ep01", "import"): "cached", ("ep01", "source_cues"): "cached",
+                                  ("ep01", "draft.en"): "cached", ("ep01", "fit.en"): "cached"}
 
 
 def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 21.2, 9.3)
-    job = write_job(tmp_path / "job.yaml", [video])
+    job = imported_job(ffmpeg, tmp_path)
     work = tmp_path / "work"
     _run(job, "--work", work)
     cues = work / "ep01" / "source_cues" / "cues.zh-Hans.json"
@@ -138,7 +141,10 @@ def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
     cues.write_text("edited by hand", encoding="utf-8")
     summary = _run(job, "--work", work)
     assert _statuses(summary)[("ep01", "source_cues")] == "ran"
+    assert _statuses(summary)[("ep01", "draft.en")] == "cached"  # the same cues again: nothing after re-runs
     assert cues.read_text(encoding="utf-8") == original
+    (work / "ep01" / "fit.en" / "cues.en.json").unlink()
+    assert _statuses(_run(job, "--work", work))[("ep01", "fit.en")] == "ran"
 
 
 def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):

@@ -25,7 +25,7 @@ from localize.store import atomic_write_json
 from localize.subtitles.qc import Speech, check_track, report
 from localize.subtitles.sentences import attribute, cues_from_translations, sentences_from_cues
 from localize.translate.draft import Draft, MtEngine, draft_translation, qa_violations
-from localize.translate.engines import LlmMt, check_engine, machine_engine_name
+from localize.translate.engines import check_engine, machine_engine_name
 from localize.translate.llm import LlmOptions
 
 
@@ -52,17 +52,12 @@ def job_files(job: Job) -> dict[str, Path]:
     return files
 
 
-def _llm_tokens(engine: MtEngine | None) -> int:
-    usage = engine.engine.usage if isinstance(engine, LlmMt) else None
-    return usage.prompt_tokens + usage.completion_tokens if usage else 0
-
-
 def _draft(call: StageCall) -> Usage:
     settings: DraftSettings = call.settings
     source = cues_from_json(read_json(call.inputs["cues"]))
     sentences = sentences_from_cues(source, settings.source_language)
     engine: MtEngine | None = call.engine(f"mt.{settings.language}")
-    tokens_before = _llm_tokens(engine)
+    tokens_before = engine.tokens if engine else 0
     glossaries = [load_glossary(path) for name, path in call.inputs.items() if name.startswith("glossary")]
     draft = draft_translation(sentences, settings.source_language, settings.language, glossaries=glossaries,
                               characters=settings.characters,
@@ -71,7 +66,7 @@ def _draft(call: StageCall) -> Usage:
                               cache=call.engine("mt_cache") if engine else None, currency=settings.currency)
     atomic_write_json(call.output(f"draft.{settings.language}"), draft.to_json())
     return Usage(mt_engine=engine.identity if engine and draft.engine_calls else "", mt_units=draft.engine_units,
-                 llm_tokens=_llm_tokens(engine) - tokens_before, tm_bands=draft.leverage)
+                 llm_tokens=(engine.tokens if engine else 0) - tokens_before, tm_bands=draft.leverage)
 
 
 def _check_draft(job: Job, language: str) -> None:

@@ -46,9 +46,13 @@ class MtResult:
 
 
 class MtEngine(Protocol):
-    """What the draft needs from a machine engine: a name that identifies its model, and a batch call."""
+    """What the draft needs from a machine engine: a name that identifies its model, a batch call, and the
+    tokens it has been billed for so far (0 for a local model)."""
 
     identity: str
+
+    @property
+    def tokens(self) -> int: ...
 
     def translate(self, requests: Sequence[MtRequest]) -> list[MtResult]: ...
 

@@ -17,6 +17,10 @@ class ArgosMt:
         self.engine = engine
         self.identity = f"argos:{engine.package.pair}:{engine.package.version}"
 
+    @property
+    def tokens(self) -> int:
+        return 0  # a local model: nothing billed per token
+
     def translate(self, requests: Sequence[MtRequest]) -> list[MtResult]:
         protected = [[(term.source, term.approved[0]) for term in r.terms] for r in requests]
         results = self.engine.translate([r.text for r in requests], protected)
@@ -30,6 +34,11 @@ class LlmMt:
         self.engine, self.source_language, self.language, self.synopsis = engine, source_language, language, synopsis
         digest = hashlib.sha256(synopsis.encode()).hexdigest()[:12]  # a new synopsis may change every answer
         self.identity = f"llm:{engine.settings.model}:{digest}"
+
+    @property
+    def tokens(self) -> int:
+        """Prompt and completion tokens the endpoint billed so far (cached answers cost none)."""
+        return self.engine.usage.prompt_tokens + self.engine.usage.completion_tokens
 
     def translate(self, requests: Sequence[MtRequest]) -> list[MtResult]:
         items = [LlmItem(str(i), r.text, tuple((t.source, t.approved[0], t.note) for t in r.terms), r.characters)
