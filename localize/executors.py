@@ -9,13 +9,13 @@ has to run ``Worker.run`` somewhere and return its result.
 
 from __future__ import annotations
 
-import concurrent.futures as futures
 import multiprocessing
 import queue
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Protocol
 
@@ -128,23 +128,25 @@ class PoolExecutor:
     """A local process pool: each process loads its engines once; progress comes back through a queue."""
 
     def __init__(self, workers: int, job: Job, ffmpeg: str, cache_path: Path, progress: Progress):
-        context = multiprocessing.get_context("spawn")  # no inherited SQLite handles or locks
+        context = multiprocessing.get_context("spawn")  # no inherited SQLite handles, locks or threads
         self.slots, self.progress = workers, progress
         self._updates = context.Queue()
         threads = max(1, usable_cpus() // workers)
-        self._pool = futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                                 initargs=(job, ffmpeg, cache_path, threads, self._updates))
-        self._running: set[futures.Future] = set()
+        self._pool = context.Pool(workers, initializer=_start_worker,
+                                  initargs=(job, ffmpeg, cache_path, threads, self._updates))
+        self._running: list[AsyncResult] = []
 
     def submit(self, task: Task) -> None:
-        self._running.add(self._pool.submit(_run_task, task))
+        self._running.append(self._pool.apply_async(_run_task, (task,)))
 
     def wait(self) -> list[TaskResult]:
         while self._running:
-            done, self._running = futures.wait(self._running, timeout=0.2, return_when=futures.FIRST_COMPLETED)
             self._drain()
+            done = [result for result in self._running if result.ready()]
             if done:
-                return [future.result() for future in done]
+                self._running = [result for result in self._running if not result.ready()]
+                return [result.get() for result in done]  # a bug in a stage re-raises here, with its traceback
+            time.sleep(0.05)
         return []
 
     def _drain(self) -> None:
@@ -155,9 +157,14 @@ class PoolExecutor:
                 return
 
     def close(self) -> None:
-        for future in self._running:
-            future.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """After a normal run the workers exit; after Ctrl-C or an error, stages still running are stopped."""
+        if self._running:
+            self._pool.terminate()
+        else:
+            self._pool.close()
+        self._pool.join()
+        self._updates.close()
+        self._updates.join_thread()
 
 
 def memory_available() -> int | None:

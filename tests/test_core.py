@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -140,3 +141,22 @@ def test_the_memory_guard_starts_no_more_workers_than_memory_holds() -> None:
     assert pool_size(4, gib, 2 * gib + 5) == 2
     assert pool_size(4, gib, gib // 2) == 1  # never fewer than one
     assert pool_size(3, gib, None) == 3  # no /proc/meminfo: trust the user
+
+
+def test_ctrl_c_stops_the_worker_pool_at_once_and_the_next_run_resumes(ffmpeg, tmp_path):
+    job = imported_job(ffmpeg, tmp_path, episodes=2)
+    work = tmp_path / "work"
+    process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work), "--jobs", "2"],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    assert process.stderr is not None
+    finished = ""
+    for line in process.stderr:
+        if " ingest: done" in line:
+            finished = line.split(":")[0]  # "ep0N ingest": committed before Ctrl-C
+            process.send_signal(signal.SIGINT)
+            break
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130
+    assert "interrupted" in rest and "Traceback" not in rest and "leaked" not in rest
+    statuses = _statuses(_run(job, work, "--jobs", "2"))
+    assert statuses[finished] == "cached" and "ran" in statuses.values()
