@@ -97,6 +97,7 @@ class _EpisodeRun:
     hashes: dict[str, str]
     waiting: list[Stage]
     running: set[str] = field(default_factory=set)
+    must_run: set[str] = field(default_factory=set)  # ready stages whose cache missed: they wait for a free slot
 
 
 def _kill_at(point: str, stage: str) -> None:
@@ -137,9 +138,11 @@ class Runner:
                 for stage in list(run.waiting):
                     if any(need not in run.hashes for need in stage.needs):
                         continue
-                    if self._try_cached(run, stage):
+                    if stage.name not in run.must_run and self._try_cached(run, stage):
                         progressed = True
-                    elif self.running < self.executor.slots:
+                        continue
+                    run.must_run.add(stage.name)
+                    if self.running < self.executor.slots:
                         self._submit(run, stage)
                         progressed = True
 

@@ -41,7 +41,7 @@ def _ledger(work: Path) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def smallimported_job(ffmpeg, tmp_path) -> Path:
+def small_job(ffmpeg, tmp_path) -> Path:
     return imported_job(ffmpeg, tmp_path, extra=COSTS)
 
 
