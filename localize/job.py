@@ -77,7 +77,7 @@ ENGINES = ("tm", "argos", "llm")
 @dataclass(frozen=True)
 class TranslationSettings:
     engines: tuple[str, ...] = ("tm",)  # tried in order for each sentence: a good TM match wins, MT fills the rest
-    tm: tuple[Path, ...] = ()  # TMX files loaded into the work store's memory
+    tm: tuple[Path, ...] = ()  # TMX files: exactly what a draft's translation memory holds
     tm_threshold: int = 75  # the lowest TM score used as the translation itself
     synopsis: str = ""  # a few sentences about the series, sent to the llm engine
     llm: LlmOptions = LlmOptions()

@@ -1,7 +1,8 @@
 """The translation memory: units in SQLite, exact and fuzzy lookups scored by the rules in ``match``.
 
-A memory lives in any SQLite database: the work store's ``state.sqlite`` (``TranslationMemory(store.db)``), so
-approved translations of earlier episodes feed later ones, or a file of its own (``TranslationMemory.open``).
+A memory lives in any SQLite database: in memory, holding exactly a job's TMX files for one run (what a draft can
+match is an input, so content hashes decide what re-runs), or a file of its own (``TranslationMemory.open``) for
+the ``localize tm`` commands.
 
 Lookups must stay in milliseconds for 50,000 units:
 
