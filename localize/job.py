@@ -93,6 +93,11 @@ class TranslationSettings:
 
 
 @dataclass(frozen=True)
+class QcSettings:
+    deliver_flagged: bool = False  # package a track that failed QC anyway (its manifest carries the flags)
+
+
+@dataclass(frozen=True)
 class Episode:
     id: str
     video: Path
@@ -119,6 +124,7 @@ class Job:
     glossaries: tuple[Path, ...]
     delivery: tuple[DeliveryProfile, ...]  # shipped profiles with the job's overrides merged in
     costs: CostSettings = CostSettings()
+    qc: QcSettings = QcSettings()
 
     @property
     def default_work_dir(self) -> Path:
@@ -187,7 +193,7 @@ def _safe_stem(path: Path) -> str:
 
 
 TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "translation",
-            "characters", "glossaries", "delivery", "costs")
+            "characters", "glossaries", "delivery", "costs", "qc")
 
 
 def load_job(path: str | Path) -> Job:
@@ -238,7 +244,13 @@ def load_job(path: str | Path) -> Job:
         glossaries=tuple(top.get("glossaries", lambda v: [existing_file(base)(p) for p in as_list(v)], [])),
         delivery=_read_delivery(file, top.get("delivery", as_list, [])),
         costs=_read_costs(file, top.get("costs", lambda v: v, {})),
+        qc=_read_qc(file, top.get("qc", lambda v: v, {})),
     )
+
+
+def _read_qc(file: Path, raw: Any) -> QcSettings:
+    section = Section(file, "qc", raw, ("deliver_flagged",))
+    return QcSettings(deliver_flagged=section.get("deliver_flagged", boolean, QcSettings.deliver_flagged))
 
 
 def _read_delivery(file: Path, items: list[Any]) -> tuple[DeliveryProfile, ...]:

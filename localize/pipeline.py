@@ -83,7 +83,8 @@ class StageOutcome:
 class EpisodeOutcome:
     id: str
     stages: list[StageOutcome] = field(default_factory=list)
-    error: str | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {stage, message, exit_code} of each failed stage
+    blocked: list[dict[str, str]] = field(default_factory=list)  # {stage, reason}: not run, an input is missing
     qc: dict[str, Any] = field(default_factory=dict)  # artifact path -> QC summary, for every report written
 
 
@@ -98,6 +99,8 @@ class _EpisodeRun:
     waiting: list[Stage]
     running: set[str] = field(default_factory=set)
     must_run: set[str] = field(default_factory=set)  # ready stages whose cache missed: they wait for a free slot
+    missing: dict[str, str] = field(default_factory=dict)  # artifact -> why it will not be made this run
+    flagged: dict[str, str] = field(default_factory=dict)  # artifact -> the failed QC verdict it carries
 
 
 def _kill_at(point: str, stage: str) -> None:
@@ -109,9 +112,12 @@ def _kill_at(point: str, stage: str) -> None:
 class Runner:
     """Runs the graphs of some episodes in one work store, with one executor."""
 
-    def __init__(self, job: Job, store: WorkStore, executor: Executor, reporter: Reporter, force: set[str]):
+    def __init__(self, job: Job, store: WorkStore, executor: Executor, reporter: Reporter, force: set[str],
+                 fail_fast: bool = False):
         self.job, self.store, self.executor, self.reporter, self.force = job, store, executor, reporter, force
+        self.fail_fast = fail_fast
         self.running = 0
+        self.stopped = False  # --fail-fast after a failure: running stages finish, no new ones start
 
     def run(self, graphs: list[EpisodeGraph]) -> list[EpisodeOutcome]:
         runs = []
@@ -136,6 +142,13 @@ class Runner:
             progressed = False
             for run in runs:
                 for stage in list(run.waiting):
+                    if self.stopped:
+                        return
+                    reason = self._blocked(run, stage)
+                    if reason:
+                        self._block(run, stage, reason)
+                        progressed = True
+                        continue
                     if any(need not in run.hashes for need in stage.needs):
                         continue
                     if stage.name not in run.must_run and self._try_cached(run, stage):
@@ -145,6 +158,21 @@ class Runner:
                     if self.running < self.executor.slots:
                         self._submit(run, stage)
                         progressed = True
+
+    def _blocked(self, run: _EpisodeRun, stage: Stage) -> str:
+        """Why ``stage`` cannot run this time: an input will not be made, or (for a delivery) it failed QC."""
+        for need in stage.needs:
+            if need in run.missing:
+                return run.missing[need]
+            if stage.delivers and need in run.flagged and not self.job.qc.deliver_flagged:
+                return f"{run.flagged[need]} (qc: {{deliver_flagged: true}} delivers it anyway, flagged)"
+        return ""
+
+    def _block(self, run: _EpisodeRun, stage: Stage, reason: str) -> None:
+        run.waiting.remove(stage)
+        run.outcome.blocked.append({"stage": stage.name, "reason": reason})
+        run.missing.update({artifact: reason for artifact in stage.makes})
+        self.reporter.stage_blocked(run.graph.episode.id, stage.name, reason)
 
     def _key(self, run: _EpisodeRun, stage: Stage) -> str:
         return cache_key(stage, {n: run.hashes[n] for n in stage.needs}, stage.settings_key(self.job))
@@ -183,10 +211,11 @@ class Runner:
         if result.error is not None:
             self.store.discard_staging(result.task.out)
             self.store.record_failure(episode.id, stage.name, str(result.error))
-            if not isinstance(result.error, BadInput):
-                raise result.error  # an engine or model is missing: no other stage can do better
-            run.outcome.error = str(result.error)
-            run.waiting.clear()  # the episode's other stages wait for this one's outputs
+            run.outcome.errors.append({"stage": stage.name, "message": str(result.error),
+                                       "exit_code": result.error.exit_code})
+            run.missing.update({artifact: f"{stage.name} failed: {result.error}" for artifact in stage.makes})
+            self.reporter.stage_failed(episode.id, stage.name, str(result.error))
+            self.stopped = self.fail_fast
             return
         key = self._key(run, stage)
         outputs = {name: {"path": f"{episode.id}/{stage.name}/{file}", "sha256": result.hashes[name]}
@@ -224,11 +253,27 @@ class Runner:
         if report:
             qc = json.loads((self.store.root / report["path"]).read_text(encoding="utf-8"))
             run.outcome.qc[report["path"]] = {k: v for k, v in qc.items() if k != "violations"}
+            if not qc["passed"]:
+                verdict = qc_verdict(stage.name, qc, self.store.root / report["path"])
+                run.flagged.update({name: verdict for name in outputs if name != qc_artifact(stage.name)})
+                self.stopped = self.fail_fast
+
+
+def qc_verdict(stage: str, qc: dict[str, Any], report: Path) -> str:
+    """One line saying what failed QC and where to read every violation."""
+    found = qc.get("violations") or qc.get("failures") or []
+    rules = sorted({item.get("rule") or item.get("check", "") for item in found})
+    first = found[0] if found else {}
+    where = f"cue {first['cue']}: " if "cue" in first else ""
+    shown = f"{where}{first.get('rule') or first.get('check', '')} {first.get('measured', '')}".strip()
+    return (f"{stage} failed QC ({len(found)} violations: {', '.join(rules)}; first: {shown}); "
+            f"see: localize qc show {report}")
 
 
 def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str], reporter: Reporter,
-            ffmpeg_binary: str, command: str, jobs: int = 1) -> list[EpisodeOutcome]:
-    """Run the episodes' graphs; an episode whose input is bad is reported and the others go on."""
+            ffmpeg_binary: str, command: str, jobs: int = 1, fail_fast: bool = False) -> list[EpisodeOutcome]:
+    """Run the episodes' graphs. A failure stops only the stages that need what it would have made (with
+    ``fail_fast``, every stage not yet started); the others go on."""
     store = WorkStore(work_dir)
     try:
         with store.lock(command):
@@ -237,7 +282,7 @@ def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str
             executor = make_executor(jobs, job, ffmpeg_binary, store.cache_path, reporter.stage_progress,
                                      uses_whisper, reporter.note)
             try:
-                return Runner(job, store, executor, reporter, force).run(graphs)
+                return Runner(job, store, executor, reporter, force, fail_fast).run(graphs)
             finally:
                 executor.close()
     finally:

@@ -11,6 +11,7 @@ import sys
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
@@ -18,6 +19,8 @@ class Reporter(Protocol):
     def stage_started(self, episode: str, stage: str) -> None: ...
     def stage_progress(self, episode: str, stage: str, fraction: float) -> None: ...
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None: ...
+    def stage_failed(self, episode: str, stage: str, message: str) -> None: ...
+    def stage_blocked(self, episode: str, stage: str, reason: str) -> None: ...
     def note(self, message: str) -> None: ...
     def close(self) -> None: ...
 
@@ -41,6 +44,13 @@ class PlainReporter:
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None:
         self._last_tenth.pop((episode, stage), None)
         self._print(f"{episode} {stage}: {'cached' if cached else f'done in {seconds:.1f}s'}")
+
+    def stage_failed(self, episode: str, stage: str, message: str) -> None:
+        self._last_tenth.pop((episode, stage), None)
+        self._print(f"{episode} {stage}: failed: {message}")
+
+    def stage_blocked(self, episode: str, stage: str, reason: str) -> None:
+        self._print(f"{episode} {stage}: blocked: {reason}")
 
     def note(self, message: str) -> None:
         self._print(f"note: {message}")
@@ -77,8 +87,17 @@ class RichReporter:
         state = "[dim]cached[/dim]" if cached else f"[green]done[/green] in {seconds:.1f}s"
         self.progress.console.print(f"{episode} {stage}: {state}")
 
+    def stage_failed(self, episode: str, stage: str, message: str) -> None:
+        task = self.tasks.pop((episode, stage), None)
+        if task is not None:
+            self.progress.remove_task(task)
+        self.progress.console.print(f"{episode} {stage}: [red]failed[/red]: {escape(message)}", highlight=False)
+
+    def stage_blocked(self, episode: str, stage: str, reason: str) -> None:
+        self.progress.console.print(f"{episode} {stage}: [yellow]blocked[/yellow]: {escape(reason)}", highlight=False)
+
     def note(self, message: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/yellow] {message}")
+        self.progress.console.print(f"[yellow]note:[/yellow] {escape(message)}")
 
     def close(self) -> None:
         self.progress.stop()

@@ -10,7 +10,7 @@ import pysubs2
 from tests.conftest import SAMPLE_ZH, cut_sample
 
 SAMPLES = SAMPLE_ZH.parent
-CLIPS = ((0, 11.9), (12.1, 9.2))  # (start, length) in s: whole lines of the sample, cut in silences
+CLIPS = ((0, 11.9), (12.1, 9.2), (24.2, 9.4))  # (start, length) in s: whole lines of the sample, cut in silences
 COSTS = "costs:\n  rate_card: {compute_second: '0.01', translation_unit: '0.15'}\n"
 
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from localize import media
 from localize.asr.oneshot import transcribe_files
 from localize.cli import _work_dir, main
-from localize.errors import EXIT_BAD_INPUT, EXIT_QC_FAILED
+from localize.errors import EXIT_QC_FAILED
 from localize.job import load_job, select_episodes
 from localize.languages import normalize_tag
 from localize.pipeline import check_force, job_status, preflight, run_job
@@ -28,10 +28,15 @@ from localize.progress import make_reporter
 @click.option("--force", "force", metavar="STAGE", multiple=True, help="Re-run this stage even if cached (or: all).")
 @click.option("--jobs", "jobs", default=1, show_default=True, type=click.IntRange(1, 64), metavar="N",
               help="Stages to run side by side in worker processes (each loads its own models).")
+@click.option("--fail-fast", is_flag=True, help="Start nothing new after the first failure (default: a failure "
+                                                "stops only the stages that need its outputs).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
-def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str, ...], jobs: int,
+def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str, ...], jobs: int, fail_fast: bool,
         as_json: bool) -> None:
     """Run a job, resuming from whatever an earlier run finished.
+
+    A failing episode, language or profile never stops the others: the run goes on, reports every failure and
+    blocked stage, and exits with the worst code (1 QC failed, 2 bad input, 3 engine unavailable).
 
     Example: localize run jobs/sample.yaml --episodes 1-3 --jobs 2 --json
     """
@@ -45,35 +50,39 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     reporter = make_reporter()
     try:
         outcomes = run_job(job, graphs, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}",
-                           jobs=jobs)
+                           jobs=jobs, fail_fast=fail_fast)
     finally:
         reporter.close()
     stages = [s for o in outcomes for s in o.stages]
-    failed = [o for o in outcomes if o.error]
     summary = {
         "job": job.name,
         "work_dir": str(work_dir.resolve()),
-        "episodes": [{"id": o.id, "error": o.error, "stages": [s.__dict__ for s in o.stages], "qc": o.qc}
-                     for o in outcomes],
+        "episodes": [{"id": o.id, "errors": o.errors, "blocked": o.blocked, "stages": [s.__dict__ for s in o.stages],
+                      "qc": o.qc} for o in outcomes],
         "stages_run": sum(s.status == "ran" for s in stages),
         "cache_hits": sum(s.status == "cached" for s in stages),
-        "failed_episodes": [o.id for o in failed],
+        "failed_episodes": [o.id for o in outcomes if o.errors],
         "qc_failed": [path for o in outcomes for path, qc in o.qc.items() if not qc["passed"]],
         "seconds": round(time.monotonic() - started, 3),
     }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        for outcome in failed:
-            click.echo(f"error: {outcome.id}: {outcome.error}", err=True)
+        for outcome in outcomes:
+            for error in outcome.errors:
+                click.echo(f"error: {outcome.id} {error['stage']}: {error['message']}", err=True)
+            for blocked in outcome.blocked:
+                click.echo(f"blocked: {outcome.id} {blocked['stage']}: {blocked['reason']}", err=True)
         for path in summary["qc_failed"]:
-            click.echo(f"QC failed: {work_dir / path} (see the violations there)", err=True)
-        click.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} episodes done: {summary['stages_run']} stages ran, "
+            click.echo(f"QC failed: {work_dir / path} (see: localize qc show {work_dir / path})", err=True)
+        done = sum(not o.errors and not o.blocked for o in outcomes)
+        click.echo(f"{done}/{len(outcomes)} episodes done: {summary['stages_run']} stages ran, "
                    f"{summary['cache_hits']} cached, {summary['seconds']:.1f}s; work dir {summary['work_dir']}")
-    if failed:
-        sys.exit(EXIT_BAD_INPUT)
-    if summary["qc_failed"]:
-        sys.exit(EXIT_QC_FAILED)
+    codes = [error["exit_code"] for outcome in outcomes for error in outcome.errors]
+    if summary["qc_failed"] or any(outcome.blocked for outcome in outcomes):
+        codes.append(EXIT_QC_FAILED)
+    if codes:
+        sys.exit(max(codes))
 
 
 @main.command()

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from localize import media
 from localize.cli import main
-from localize.errors import EXIT_QC_FAILED
+from localize.errors import EXIT_QC_FAILED, BadInput
 from localize.formats import output_format, read_track, render_track
 from localize.languages import normalize_tag
 from localize.model import Track
@@ -71,6 +71,36 @@ def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool
     violations = check_track(list(track.cues), rules, cuts)
     _print_violations(violations, as_json, report(list(track.cues), violations, rules))
     if violations:
+        sys.exit(EXIT_QC_FAILED)
+
+
+@qc.command("show")
+@click.argument("report_file", metavar="REPORT", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def qc_show(report_file: str, as_json: bool) -> None:
+    """Show a QC report a run wrote (a stage's qc.json): every violation or package failure; exit 1 if any.
+
+    Example: localize qc show jobs/work/sample/ep01/fit.en/qc.json
+    """
+    path = Path(report_file)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        rows = stored.get("violations", stored.get("failures"))
+        passed = stored["passed"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        raise BadInput(f"{path} is not a QC report a run wrote (a stage's qc.json)") from None
+    if as_json:
+        click.echo(json.dumps(stored, ensure_ascii=False, indent=2))
+    else:
+        columns = ("cue", "rule", "measured", "limit") if "violations" in stored else ("file", "check", "measured",
+                                                                                         "expected")
+        table = Table(title=f"{path}: {'passed' if passed else 'failed'}")
+        for column in columns:
+            table.add_column(column)
+        for row in rows or []:
+            table.add_row(*(str(row.get(column, "")) for column in columns))
+        Console().print(table)
+    if not passed:
         sys.exit(EXIT_QC_FAILED)
 
 

@@ -116,11 +116,13 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
 
 def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
                      audio_language: str = "zh", ffmpeg: str | None = None,
-                     mask_band: tuple[int, int] | str | None = AUTO, origins: list[str] | None = None
-                     ) -> tuple[dict[str, Any], list[Failure]]:
+                     mask_band: tuple[int, int] | str | None = AUTO, origins: list[str] | None = None,
+                     flags: dict[str, list[dict[str, Any]]] | None = None) -> tuple[dict[str, Any], list[Failure]]:
     """Build the package into the existing ``folder`` and check it once: (manifest, package QC failures).
     Tracks that break the profile's subtitle rules fail before anything is built (PackageQCFailed naming the
-    command that shows why); ``origins`` names where each track came from, for that message."""
+    command that shows why); ``origins`` names where each track came from, for that message. ``flags``: checks
+    that tracks failed earlier and are delivered anyway (the job's ``qc.deliver_flagged``): such a package is
+    built whatever the subtitle rules find too, and its manifest carries every flag."""
     burned = profile.subtitles == "burned"
     if burned and len(tracks) != 1:
         raise BadInput(f"profile '{profile.name}' burns one language in; give exactly one --subs LANG=FILE")
@@ -139,12 +141,16 @@ def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile,
     qc_reports = {}
     # The band is in the source's rows; subtitle rules place captions on the profile's screen.
     band_top = round(band[0] * screen(profile.subtitle_profile).height / info.height) if band and info.height else None
+    flags = {language: list(found) for language, found in (flags or {}).items()}
     for track, origin in zip(tracks, origins or [track.language for track in tracks], strict=True):
         lang = track.language
         rules = load_profile(profile.subtitle_profile, lang, fps, band_top)
         violations = check_track(list(track.cues), rules)
         qc_reports[lang] = report(list(track.cues), violations, rules)
-        if violations:
+        if violations and flags:
+            flags.setdefault(lang, []).append(flag(f"subtitles on {profile.subtitle_profile}",
+                                                   [v.rule for v in violations]))
+        elif violations:
             rules_hit = sorted({v.rule for v in violations})
             raise PackageQCFailed(f"subtitle QC failed for {lang} ({origin}): {len(violations)} violations "
                                   f"({', '.join(rules_hit)}); run: localize qc subs {origin} --profile "
@@ -152,8 +158,13 @@ def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile,
     audio_filter = loudness.normalize_filter(video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
                                              profile.sample_rate)
     manifest = _assemble(video, tracks, profile, folder, release, audio_language, ffmpeg, qc_reports,
-                         audio_filter, band)
+                         audio_filter, band, flags)
     return manifest, check_package(folder, profile)
+
+
+def flag(check: str, rules: list[str]) -> dict[str, Any]:
+    """One failed check of a track delivered anyway, as the manifest records it."""
+    return {"check": check, "violations": len(rules), "rules": sorted(set(rules))}
 
 
 def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
@@ -164,7 +175,7 @@ def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
               audio_language: str, ffmpeg: str, qc_reports: dict[str, dict], audio_filter: str,
-              band: tuple[int, int] | None = None) -> dict[str, Any]:
+              band: tuple[int, int] | None = None, flags: dict[str, Any] | None = None) -> dict[str, Any]:
     first = tracks[0].language
     mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
     if profile.subtitles == "burned":
@@ -191,6 +202,7 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
         "metadata": dict(release.metadata(profile)),
         "files": files,
         "subtitle_qc": qc_reports,
+        **({"qc_flags": flags} if flags else {}),
         "tools": {"ffmpeg": ffmpeg_version(ffmpeg), "localize": __version__,
                   "python": platform.python_version()},
     }

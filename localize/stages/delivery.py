@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from localize.job import Episode, Job, Series
 from localize.model import Track, cues_from_json
 from localize.package import band
-from localize.package.build import Release, assemble_package
+from localize.package.build import Release, assemble_package, flag
 from localize.package.burn import require_font_for_language
 from localize.package.profiles import DeliveryProfile
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
@@ -58,6 +58,11 @@ def _package(call: StageCall) -> None:
     release = Release(series.title, settings.episode_number, series.first_producer or None, series.licence or None)
     tracks = [Track(language, tuple(cues_from_json(read_json(call.inputs[f"cues.{language}"]))))
               for language in settings.languages]
+    flags = {}
+    for language in settings.languages:  # a failed report here means the job delivers flagged tracks
+        report = read_json(call.inputs[qc_artifact(f"fit.{language}")])
+        if not report["passed"]:
+            flags[language] = [flag(f"fit.{language}", [v["rule"] for v in report["violations"]])]
     mask_band = profile.mask_band
     if profile.detects_band:
         found = read_json(call.inputs["band"])["band"]
@@ -66,7 +71,8 @@ def _package(call: StageCall) -> None:
     folder.mkdir()
     _, failures = assemble_package(call.inputs["video"], tracks, profile, folder, release,
                                    settings.source_language, call.ffmpeg, mask_band=mask_band,
-                                   origins=[str(call.inputs[f"cues.{language}"]) for language in settings.languages])
+                                   origins=[str(call.inputs[f"cues.{language}"]) for language in settings.languages],
+                                   flags=flags)
     atomic_write_json(call.output(qc_artifact(f"package.{profile.name}")),
                       {"profile": profile.name, "passed": not failures,
                        "failures": [failure.to_json() for failure in failures]})
@@ -84,10 +90,11 @@ def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage
     band_input = ("band",) if profile.detects_band else ()
     return Stage(
         f"package.{profile.name}", 3,
-        needs=("video", "probe", *band_input, *(f"cues.{language}" for language in languages)),
+        needs=("video", "probe", *band_input, *(f"cues.{language}" for language in languages),
+               *(qc_artifact(f"fit.{language}") for language in languages)),
         makes={f"{profile.name}.manifest": f"{RELEASE}/manifest.json", **release_files(profile, job, episode),
                qc_artifact(f"package.{profile.name}"): "qc.json"},
-        action=_package, force_group="package", preflight=lambda j: _check_package(j, profile),
+        action=_package, force_group="package", preflight=lambda j: _check_package(j, profile), delivers=True,
         reads=lambda j: PackageSettings(profile, languages, j.series, j.source_language, episode_number(episode, j)),
     )
 
