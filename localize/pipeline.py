@@ -126,6 +126,7 @@ class Runner:
             runs.append(_EpisodeRun(graph, EpisodeOutcome(graph.episode.id), dict(graph.sources), hashes,
                                     list(graph.stages)))
         by_id = {run.graph.episode.id: run for run in runs}
+        self.reporter.run_started(sum(len(graph.stages) for graph in graphs))
         while True:
             self._schedule(runs)
             if not self.running:

@@ -12,10 +12,11 @@ from typing import Protocol
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
 class Reporter(Protocol):
+    def run_started(self, stages: int) -> None: ...
     def stage_started(self, episode: str, stage: str) -> None: ...
     def stage_progress(self, episode: str, stage: str, fraction: float) -> None: ...
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None: ...
@@ -31,6 +32,10 @@ class PlainReporter:
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
         self._last_tenth: dict[tuple[str, str], int] = {}
+        self.total = self.ended = 0
+
+    def run_started(self, stages: int) -> None:
+        self.total = stages
 
     def stage_started(self, episode: str, stage: str) -> None:
         self._last_tenth[(episode, stage)] = 0
@@ -43,14 +48,19 @@ class PlainReporter:
 
     def stage_finished(self, episode: str, stage: str, cached: bool, seconds: float) -> None:
         self._last_tenth.pop((episode, stage), None)
-        self._print(f"{episode} {stage}: {'cached' if cached else f'done in {seconds:.1f}s'}")
+        self._ended(f"{episode} {stage}: {'cached' if cached else f'done in {seconds:.1f}s'}")
 
     def stage_failed(self, episode: str, stage: str, message: str) -> None:
         self._last_tenth.pop((episode, stage), None)
-        self._print(f"{episode} {stage}: failed: {message}")
+        self._ended(f"{episode} {stage}: failed: {message}")
 
     def stage_blocked(self, episode: str, stage: str, reason: str) -> None:
-        self._print(f"{episode} {stage}: blocked: {reason}")
+        self._ended(f"{episode} {stage}: blocked: {reason}")
+
+    def _ended(self, line: str) -> None:
+        """A stage's last line, and how far the series is (every stage ends once: ran, cached, failed, blocked)."""
+        self.ended += 1
+        self._print(f"{line} [{self.ended}/{self.total}]" if self.total else line)
 
     def note(self, message: str) -> None:
         self._print(f"note: {message}")
@@ -68,9 +78,18 @@ class RichReporter:
     def __init__(self):
         self.console = Console(stderr=True)
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                 TimeElapsedColumn(), console=self.console, transient=True)
+                                 TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
         self.progress.start()
         self.tasks: dict[tuple[str, str], TaskID] = {}
+        self.series: TaskID | None = None
+
+    def run_started(self, stages: int) -> None:
+        """The whole series' bar, above the stages in flight; rich estimates the time left from its pace."""
+        self.series = self.progress.add_task("series", total=stages)
+
+    def _ended(self) -> None:
+        if self.series is not None:
+            self.progress.advance(self.series)
 
     def stage_started(self, episode: str, stage: str) -> None:
         self.tasks[(episode, stage)] = self.progress.add_task(f"{episode} {stage}", total=1.0)
@@ -86,15 +105,18 @@ class RichReporter:
             self.progress.remove_task(task)
         state = "[dim]cached[/dim]" if cached else f"[green]done[/green] in {seconds:.1f}s"
         self.progress.console.print(f"{episode} {stage}: {state}")
+        self._ended()
 
     def stage_failed(self, episode: str, stage: str, message: str) -> None:
         task = self.tasks.pop((episode, stage), None)
         if task is not None:
             self.progress.remove_task(task)
         self.progress.console.print(f"{episode} {stage}: [red]failed[/red]: {escape(message)}", highlight=False)
+        self._ended()
 
     def stage_blocked(self, episode: str, stage: str, reason: str) -> None:
         self.progress.console.print(f"{episode} {stage}: [yellow]blocked[/yellow]: {escape(reason)}", highlight=False)
+        self._ended()
 
     def note(self, message: str) -> None:
         self.progress.console.print(f"[yellow]note:[/yellow] {escape(message)}")
