@@ -279,7 +279,7 @@ def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str
     try:
         with store.lock(command):
             store.clean_stale_staging()
-            uses_whisper = any(stage.engines == ("whisper",) for graph in graphs for stage in graph.stages)
+            uses_whisper = any("whisper" in stage.engines for graph in graphs for stage in graph.stages)
             executor = make_executor(jobs, job, ffmpeg_binary, store.cache_path, reporter.stage_progress,
                                      uses_whisper, reporter.note)
             try:

@@ -21,8 +21,6 @@ from localize.costs.usage import Usage
 from localize.engines import Engines
 from localize.job import Episode, Job
 
-__all__ = ["Stage", "StageCall", "Usage", "qc_artifact"]
-
 
 @dataclass(frozen=True)
 class StageCall:
