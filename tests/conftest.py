@@ -4,6 +4,7 @@ model cache, and a helper that runs the real ``localize`` command in a subproces
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -76,6 +77,12 @@ def localize(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def as_at_a_terminal() -> None:
+    """For a child that a test interrupts: Ctrl-C's default action, even when the suite itself runs in a
+    background job (which starts with SIGINT ignored, and a child would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def write_job(path: Path, videos: list[Path], *, extra: str = "", asr: str = "") -> Path:
     episodes = "\n".join(f"  - {{id: ep{i + 1:02d}, video: {v}}}" for i, v in enumerate(videos))
     path.write_text(
@@ -87,3 +94,63 @@ def write_job(path: Path, videos: list[Path], *, extra: str = "", asr: str = "")
         encoding="utf-8",
     )
     return path
+
+
+# --- Cheaper copies of the sample, made once per session ---------------------------------------------------------
+
+SAMPLES = REPO / "samples"
+# The clip ends at 15.2 s, in the gap between lines 5 (ends 15.06) and 6 (starts 15.81) of the sample: it holds
+# lines 1-5 whole. 15.2 s is a multiple of 100 ms, as package QC needs (loudnorm pads the sound to whole 100 ms:
+# picture and sound must still end within a frame), and the end of a group of B-frames in the sample's stream, so
+# its first 380 packets in decoding order are exactly the frames shown before 15.2 s.
+CLIP_END_S = 15.2
+CLIP_FRAMES = 380  # 15.2 s at 25 fps
+
+
+@dataclass(frozen=True)
+class SampleClip:
+    """The start of the sample at full size, its frames bit-identical to samples/ep01.mp4's, with the lines of
+    the sample's subtitle files that lie wholly inside it. Files are named as the sample's (``ep01.*``)."""
+
+    video: Path
+    zh: Path
+    en: Path
+
+
+def slice_srt(source: Path, target: Path, end_s: float) -> Path:
+    """The cues of an SRT file that end by ``end_s``, each block copied as it is (number, times and text)."""
+    blocks = source.read_text(encoding="utf-8").strip().split("\n\n")
+
+    def end(block: str) -> float:
+        stamp = block.splitlines()[1].split(" --> ")[1].strip()
+        hours, minutes, seconds = stamp.replace(",", ".").split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+    kept = [block for block in blocks if end(block) <= end_s]
+    assert kept and kept == blocks[:len(kept)], f"{source}: no whole cues before {end_s} s"
+    target.write_text("\n\n".join(kept) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_clip(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> SampleClip:
+    """The sample's first 15.2 s: the picture stream-copied from its first keyframe (every frame bit-identical to
+    the sample's; ``-frames:v``, as stream copy alone cuts on decoding time and would keep two frames of the next
+    group), the sound re-encoded so that it ends exactly at 15.2 s too."""
+    folder = tmp_path_factory.mktemp("sample-clip")
+    video = make_media(ffmpeg, folder / "ep01.mp4", "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map", "0:a",
+                       "-c:v", "copy", "-c:a", "aac", "-t", str(CLIP_END_S), "-frames:v", str(CLIP_FRAMES))
+    return SampleClip(video, slice_srt(SAMPLE_ZH, folder / "ep01.zh.srt", CLIP_END_S),
+                      slice_srt(SAMPLES / "ep01.en.srt", folder / "ep01.en.srt", CLIP_END_S))
+
+
+@pytest.fixture(scope="session")
+def small_sample(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole sample (same 47.08 s, 25 fps and audio stream) at 270x480: for runs on imported subtitles, where
+    the picture only feeds shot detection, which scans frames at 180 px wide anyway (same cuts: 11.96, 27.28 and
+    36.96 s). Named ``ep01.mp4`` like the sample."""
+    folder = tmp_path_factory.mktemp("small-sample")
+    fast_decode = ["-skip_loop_filter", "all", "-flags2", "+fast"]  # decoding the full-size picture is the cost
+    return make_media(ffmpeg, folder / "ep01.mp4", *fast_decode, "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map", "0:a",
+                      "-vf", "scale=270:480:flags=fast_bilinear", "-c:v", "libx264", "-preset", "ultrafast",
+                      "-c:a", "copy")

@@ -21,7 +21,7 @@ from localize.executors import pool_size
 from localize.pipeline import FAULT_ENV, FAULT_POINTS
 from localize.stages.graph import GraphError, check_needs
 from localize.stages.registry import Stage, StageCall
-from tests.conftest import localize
+from tests.conftest import as_at_a_terminal, localize
 from tests.small_jobs import COSTS, imported_job
 
 
@@ -147,7 +147,8 @@ def test_ctrl_c_stops_the_worker_pool_at_once_and_the_next_run_resumes(ffmpeg, t
     job = imported_job(ffmpeg, tmp_path, episodes=2)
     work = tmp_path / "work"
     process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work), "--jobs", "2"],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy())
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy(),
+                               preexec_fn=as_at_a_terminal)
     assert process.stderr is not None
     finished = ""
     for line in process.stderr:

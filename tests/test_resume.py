@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from localize.store import sha256_file
-from tests.conftest import cut_sample, localize, write_job
+from tests.conftest import as_at_a_terminal, cut_sample, localize, write_job
 
 pytestmark = pytest.mark.slow
 CLIPS = ((0, 11.9), (12.1, 9.2), (24.2, 9.4))  # (start, length) in s: whole lines of the sample, cut in silences
@@ -37,7 +37,8 @@ def test_kill_during_second_episode_then_resume(tmp_path, ffmpeg):
     job = write_job(tmp_path / "job.yaml", videos)
     work = tmp_path / "work"
     process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work)],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy())
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy(),
+                               preexec_fn=as_at_a_terminal)
     seen = []
     for line in process.stderr:
         seen.append(line.strip())
@@ -71,7 +72,8 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, ffmpeg):
     job = write_job(tmp_path / "job.yaml", videos)
     work = tmp_path / "work"
     process = subprocess.Popen([sys.executable, "-m", "localize", "run", str(job), "--work", str(work)],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy())
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=os.environ.copy(),
+                               preexec_fn=as_at_a_terminal)
     for line in process.stderr:
         if line.startswith("ep01 ingest:"):
             process.send_signal(signal.SIGINT)
