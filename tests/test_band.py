@@ -12,7 +12,7 @@ import pytest
 
 from localize.package.band import TextBox, band_from_boxes
 from localize.package.burn import fonts_dir
-from tests.conftest import REPO, SAMPLE_VIDEO, localize, make_media
+from tests.conftest import REPO, SAMPLE_VIDEO, SampleClip, localize, make_media
 
 SAMPLES = REPO / "samples"
 # Where samples/ep01.mp4's Chinese subtitles are drawn (make_sample.py: 60 px text whose glyphs span ≈1637-1693).
@@ -92,10 +92,13 @@ def test_a_fixed_chinese_overlay_on_every_frame_is_not_taken_for_the_subtitles(f
     assert "fixed text elsewhere ignored" in found["reason"]
 
 
-def _job(folder: Path, delivery: str, targets: str | None = "[en]") -> Path:
-    """The sample episode with its Chinese script imported (no Whisper) and English from the sample TMX."""
-    for name in ("ep01.mp4", "ep01.zh.srt", "ep01.en.tmx"):
-        shutil.copy(SAMPLES / name, folder / name)
+def _job(folder: Path, delivery: str, targets: str | None = "[en]", clip: SampleClip | None = None) -> Path:
+    """The sample episode (or the clip of its start, with the lines inside it) with its Chinese script imported
+    (no Whisper) and English from the sample TMX."""
+    video, script = (clip.video, clip.zh) if clip else (SAMPLES / "ep01.mp4", SAMPLES / "ep01.zh.srt")
+    shutil.copy(video, folder / "ep01.mp4")
+    shutil.copy(script, folder / "ep01.zh.srt")
+    shutil.copy(SAMPLES / "ep01.en.tmx", folder / "ep01.en.tmx")
     job = folder / "job.yaml"
     lines = ["series: {title: The Son-in-Law Returns, licence: NRTA-0001}", "source_language: zh-Hans",
              "episodes: [{id: ep01, video: ep01.mp4, subtitles: ep01.zh.srt}]",
@@ -110,9 +113,10 @@ def _ran(summary: dict) -> dict[str, str]:
     return {stage["stage"]: stage["status"] for stage in summary["episodes"][0]["stages"]}
 
 
-@pytest.mark.slow
-def test_a_job_with_band_auto_finds_the_band_masks_it_and_reruns_only_the_package(tmp_path: Path) -> None:
-    job, work = _job(tmp_path, "[vertical-app]"), tmp_path / "work"
+def test_a_job_with_band_auto_finds_the_band_masks_it_and_reruns_only_the_package(tmp_path: Path,
+                                                                                   sample_clip: SampleClip) -> None:
+    """On the sample's first 15.2 s at full size: the band search samples 12 frames of it, 9 showing 5 lines."""
+    job, work = _job(tmp_path, "[vertical-app]", clip=sample_clip), tmp_path / "work"
     done = localize("run", job, "--work", work, "--json")
     assert done.code == 0, done.stderr
     assert _ran(json.loads(done.stdout))["band"] == "ran"

@@ -27,6 +27,7 @@ def _ledger(work) -> list[dict]:
         return [dict(row) for row in db.execute("SELECT * FROM ledger ORDER BY id")]
 
 
+@pytest.mark.slow  # transcribes (Whisper): the ledger must show the transcribe stage, so no imported script here
 def test_a_run_leaves_one_entry_per_stage_that_ran(tmp_path, tone_video):
     job = write_job(tmp_path / "job.yaml", [tone_video],
                     extra="costs:\n  rate_card: {compute_second: '0.05'}\n")
@@ -91,8 +92,11 @@ def _memory(target: Path) -> Path:
     return target
 
 
-def _translation_job(folder: Path, server_url: str, card: str) -> Path:
-    for name in ("ep01.mp4", "ep01.zh.srt", "characters.yaml"):
+def _translation_job(folder: Path, server_url: str, card: str, video: Path) -> Path:
+    """The sample's script imported (no Whisper) on ``video``: ``small_sample``, as only shot detection sees the
+    picture and translation work is priced on the script alone."""
+    shutil.copy(video, folder / "ep01.mp4")
+    for name in ("ep01.zh.srt", "characters.yaml"):
         shutil.copy(SAMPLE / name, folder / name)
     shutil.copy(REPO / "glossaries" / "zh-en.micro-drama.yaml", folder / "glossary.yaml")
     _memory(folder / "memory.tmx")
@@ -110,17 +114,18 @@ def _tm_weighted_entries(work: Path) -> list[dict]:
     return [e for e in _ledger(work) if e["item"] == TM_WEIGHTED_ITEM]
 
 
-def test_translation_is_priced_by_tm_weighted_units(tmp_path, server):
+def test_translation_is_priced_by_tm_weighted_units(tmp_path, server, small_sample):
     reference = dict(zip((e.plaintext for e in pysubs2.load(str(SAMPLE / "ep01.zh.srt"))),
                          (e.plaintext for e in pysubs2.load(str(SAMPLE / "ep01.en.srt"))), strict=True))
     server.translate = lambda text: reference[text]
     grid = "".join(f"      '{band}': '{weight}'\n" for band, weight in GRID.items())
-    job = _translation_job(tmp_path, server.url, "    compute_second: '0'\n")
+    job = _translation_job(tmp_path, server.url, "    compute_second: '0'\n", small_sample)
     work = tmp_path / "work"
     assert localize("run", job, "--work", work).code == 0
     assert _tm_weighted_entries(work) == []  # the card does not price translation work: nothing is charged
 
-    job = _translation_job(tmp_path, server.url, f"    translation_unit: '0.125'\n    leverage_grid:\n{grid}")
+    job = _translation_job(tmp_path, server.url, f"    translation_unit: '0.125'\n    leverage_grid:\n{grid}",
+                           small_sample)
     done = localize("run", job, "--work", work, "--force", "translate")
     assert done.code == 0, done.stderr
     with sqlite3.connect(work / "state.sqlite") as db:

@@ -1,4 +1,8 @@
-"""Release packages on the real sample episode: soft subtitles, manifest, package QC, bad input."""
+"""Release packages on the real sample episode: soft subtitles, manifest, package QC, bad input.
+
+Packages are built from the sample's first 15.2 s at full size (``sample_clip``: stream-copied, every frame
+bit-identical to the sample's, with the Chinese lines wholly inside it): the same picture, sound and burned-in
+subtitles as the whole episode, a third of the encoding."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from localize.package.burn import family_for, filtergraph, fonts_dir, render_ass
 from localize.package.profiles import load_delivery_profile
 from localize.package.qc import check_loudness, describe_streams
 from localize.subtitles.profiles import screen
-from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, localize, make_media
+from tests.conftest import SAMPLE_VIDEO, SampleClip, localize, make_media
 
 # Short English lines that pass youtube-shorts QC (the sample's own English needs more than `subs fix`).
 EN_SRT = """1
@@ -33,26 +37,27 @@ Three years. Nothing.
 
 
 @pytest.fixture(scope="module")
-def subs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def subs(tmp_path_factory: pytest.TempPathFactory, sample_clip: SampleClip) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("subs")
     en = folder / "en.srt"
     en.write_text(EN_SRT, encoding="utf-8")
     zh = folder / "zh.srt"
-    fixed = localize("subs", "fix", SAMPLE_ZH, "-o", zh, "--lang", "zh", "--profile", "youtube-shorts",
-                     "--video", SAMPLE_VIDEO)
+    fixed = localize("subs", "fix", sample_clip.zh, "-o", zh, "--lang", "zh", "--profile", "youtube-shorts",
+                     "--video", sample_clip.video)
     assert fixed.code == 0, fixed.stdout + fixed.stderr
     return en, zh
 
 
-def package(out: Path, en: Path, zh: Path, *extra: str):
-    return localize("package", SAMPLE_VIDEO, "--subs", f"en={en}", "--subs", f"zh={zh}", "--profile",
+def package(video: Path, out: Path, en: Path, zh: Path, *extra: str):
+    return localize("package", video, "--subs", f"en={en}", "--subs", f"zh={zh}", "--profile",
                     "youtube-shorts", "-o", out, "--series-title", "Test Series", "--episode", "1",
                     "--licence", "NRTA-0001", *extra)
 
 
-def test_youtube_shorts_package_passes_qc_and_is_tagged(tmp_path: Path, subs: tuple[Path, Path]) -> None:
+def test_youtube_shorts_package_passes_qc_and_is_tagged(tmp_path: Path, subs: tuple[Path, Path],
+                                                        sample_clip: SampleClip) -> None:
     out = tmp_path / "release"
-    done = package(out, *subs)
+    done = package(sample_clip.video, out, *subs)
     assert done.code == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["Test-Series_001_en.mp4", "manifest.json"]
     checked = localize("qc", "package", out, "--profile", "youtube-shorts", "--json")
@@ -63,9 +68,9 @@ def test_youtube_shorts_package_passes_qc_and_is_tagged(tmp_path: Path, subs: tu
         ("mov_text", "eng", True), ("mov_text", "chi", False)]
 
 
-def test_one_byte_edit_fails_package_qc(tmp_path: Path, subs: tuple[Path, Path]) -> None:
+def test_one_byte_edit_fails_package_qc(tmp_path: Path, subs: tuple[Path, Path], sample_clip: SampleClip) -> None:
     out = tmp_path / "release"
-    assert package(out, *subs).code == 0
+    assert package(sample_clip.video, out, *subs).code == 0
     video = out / "Test-Series_001_en.mp4"
     data = bytearray(video.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -75,10 +80,10 @@ def test_one_byte_edit_fails_package_qc(tmp_path: Path, subs: tuple[Path, Path])
     assert {f["check"] for f in json.loads(checked.stdout)["failures"]} == {"sha256"}
 
 
-def test_package_is_normalised_and_quieter_audio_fails_the_loudness_check(tmp_path: Path,
-                                                                         subs: tuple[Path, Path]) -> None:
+def test_package_is_normalised_and_quieter_audio_fails_the_loudness_check(tmp_path: Path, subs: tuple[Path, Path],
+                                                                         sample_clip: SampleClip) -> None:
     out = tmp_path / "release"
-    assert package(out, *subs).code == 0
+    assert package(sample_clip.video, out, *subs).code == 0
     video = out / "Test-Series_001_en.mp4"
     profile = load_delivery_profile("youtube-shorts")
     assert check_loudness(video, profile) == []
@@ -90,10 +95,11 @@ def test_package_is_normalised_and_quieter_audio_fails_the_loudness_check(tmp_pa
     assert float(failures[0].measured.split()[0]) < -30
 
 
-def test_same_inputs_give_the_same_manifest_apart_from_created(tmp_path: Path, subs: tuple[Path, Path]) -> None:
+def test_same_inputs_give_the_same_manifest_apart_from_created(tmp_path: Path, subs: tuple[Path, Path],
+                                                                sample_clip: SampleClip) -> None:
     manifests = []
     for name in ("first", "second"):
-        assert package(tmp_path / name, *subs).code == 0
+        assert package(sample_clip.video, tmp_path / name, *subs).code == 0
         manifest = json.loads((tmp_path / name / "manifest.json").read_text(encoding="utf-8"))
         assert manifest.pop("created")
         manifests.append(manifest)
@@ -101,9 +107,10 @@ def test_same_inputs_give_the_same_manifest_apart_from_created(tmp_path: Path, s
     assert manifests[0]["metadata"]["comment"] == "NRTA-0001"
 
 
-def test_streaming_writes_sidecars_and_passes_qc(tmp_path: Path, subs: tuple[Path, Path]) -> None:
+def test_streaming_writes_sidecars_and_passes_qc(tmp_path: Path, subs: tuple[Path, Path],
+                                                 sample_clip: SampleClip) -> None:
     out = tmp_path / "release"
-    done = localize("package", SAMPLE_VIDEO, "--subs", f"zh={subs[1]}", "--profile", "streaming", "-o", out)
+    done = localize("package", sample_clip.video, "--subs", f"zh={subs[1]}", "--profile", "streaming", "-o", out)
     assert done.code == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["ep01_001_zh.mp4", "ep01_001_zh.srt", "ep01_001_zh.ttml",
                                                      "manifest.json"]
@@ -136,7 +143,8 @@ def test_subtitle_qc_failure_exits_1_and_leaves_nothing(tmp_path: Path) -> None:
 
 
 # --- vertical-app: burned-in English over the blurred band of the original Chinese subtitles (y≈1637-1693),
-# the band found by the profile's default, mask band auto (OCR) ---
+# the band found by the profile's default, mask band auto (OCR), on the clip: its 12 sampled frames show 5 of the
+# sample's lines, on 9 frames ---
 BAND = (1600, 1760)  # a band comfortably around the original subtitles, for the OCR check after masking
 TEXT_ROWS = (1637, 1693)
 GRAB_S = 4.5  # "You useless son-in-law!" is on screen, and the Chinese line under it in the source
@@ -156,9 +164,9 @@ def detail(frame: np.ndarray, top: int, bottom: int) -> float:
 
 
 @pytest.fixture(scope="module")
-def burned(tmp_path_factory: pytest.TempPathFactory, subs: tuple[Path, Path]) -> Path:
+def burned(tmp_path_factory: pytest.TempPathFactory, subs: tuple[Path, Path], sample_clip: SampleClip) -> Path:
     out = tmp_path_factory.mktemp("burned") / "release"
-    done = localize("package", SAMPLE_VIDEO, "--subs", f"en={subs[0]}", "--profile", "vertical-app", "-o", out,
+    done = localize("package", sample_clip.video, "--subs", f"en={subs[0]}", "--profile", "vertical-app", "-o", out,
                     "--series-title", "Test Series")
     assert done.code == 0, done.stderr
     return out / "Test-Series_001_en.mp4"
@@ -183,8 +191,8 @@ def masked_band(burned: Path) -> tuple[int, int]:
     return top, bottom
 
 
-def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path) -> None:
-    before, after = frame_at(SAMPLE_VIDEO, GRAB_S), frame_at(burned, GRAB_S)
+def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path, sample_clip: SampleClip) -> None:
+    before, after = frame_at(sample_clip.video, GRAB_S), frame_at(burned, GRAB_S)
     lower = slice(1200, 1920)  # the caption's half of the frame; white picture detail above may shift in re-encode
     new_white = (after[lower].min(axis=2) > 235) & (before[lower].min(axis=2) <= 235)
     rows, cols = np.nonzero(new_white)
@@ -193,15 +201,15 @@ def test_burned_caption_sits_in_the_safe_area_above_the_band(burned: Path) -> No
     assert cols.min() >= 180 and cols.max() <= 900
 
 
-def test_original_subtitle_band_is_blurred_and_the_rest_untouched(burned: Path) -> None:
-    before, after = frame_at(SAMPLE_VIDEO, GRAB_S), frame_at(burned, GRAB_S)
+def test_original_subtitle_band_is_blurred_and_the_rest_untouched(burned: Path, sample_clip: SampleClip) -> None:
+    before, after = frame_at(sample_clip.video, GRAB_S), frame_at(burned, GRAB_S)
     band = masked_band(burned)
     assert detail(after, *band) * 5 < detail(before, *band)
     outside = np.abs(after[300:1200].astype(np.int16) - before[300:1200].astype(np.int16)).mean()
     assert outside < 3  # only the re-encode's loss above the caption
 
 
-def test_ocr_finds_no_chinese_in_the_band_after_masking(burned: Path) -> None:
+def test_ocr_finds_no_chinese_in_the_band_after_masking(burned: Path, sample_clip: SampleClip) -> None:
     rapidocr = pytest.importorskip("rapidocr_onnxruntime")
     engine = rapidocr.RapidOCR()
 
@@ -209,7 +217,7 @@ def test_ocr_finds_no_chinese_in_the_band_after_masking(burned: Path) -> None:
         found, _ = engine(np.ascontiguousarray(frame[BAND[0]:BAND[1], :, ::-1]))  # BGR, as OpenCV reads
         return "".join(ch for _, text, _ in found or [] for ch in text if "\u4e00" <= ch <= "\u9fff")
 
-    assert chinese(frame_at(SAMPLE_VIDEO, GRAB_S))
+    assert chinese(frame_at(sample_clip.video, GRAB_S))
     assert chinese(frame_at(burned, GRAB_S)) == ""
 
 
@@ -241,7 +249,8 @@ def test_each_shipped_script_gets_its_font_in_the_ass_style(lang: str, line: str
 
 
 def test_a_source_in_another_codec_is_reencoded_for_a_soft_profile(tmp_path: Path, ffmpeg: str) -> None:
-    video = make_media(ffmpeg, tmp_path / "mpeg4.mp4", "-f", "lavfi", "-i", "testsrc=size=1080x1920:rate=25",
+    # A flat picture: what is tested is the codec, and the re-encode (x264 medium) of a detailed one only costs time.
+    video = make_media(ffmpeg, tmp_path / "mpeg4.mp4", "-f", "lavfi", "-i", "color=c=gray:size=1080x1920:rate=25",
                        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "mpeg4",
                        "-c:a", "aac")
     srt = tmp_path / "en.srt"
@@ -258,8 +267,8 @@ def test_a_smaller_source_is_scaled_to_the_profile_frame_and_another_shape_is_re
                                                                                       ffmpeg: str) -> None:
     srt = tmp_path / "en.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nHappy birthday, Mom.\n", encoding="utf-8")
-    for name, size in (("small", "540x960"), ("wide", "1920x1080")):
-        make_media(ffmpeg, tmp_path / f"{name}.mp4", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25", "-f",
+    for name, size in (("small", "540x960"), ("wide", "1920x1080")):  # flat pictures: only their size matters here
+        make_media(ffmpeg, tmp_path / f"{name}.mp4", "-f", "lavfi", "-i", f"color=c=gray:size={size}:rate=25", "-f",
                    "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "libx264", "-preset",
                    "ultrafast", "-c:a", "aac")
     out = tmp_path / "small-release"

@@ -1,4 +1,4 @@
-"""The translate stage on the sample: TM and LLM paths, glossary and character renderings enforced and
+"""Translation (draft and fit stages) on the sample: TM and LLM paths, glossary and character renderings enforced and
 checked, a planted forbidden rendering failing the QC gate, and per-sentence caching of engine calls."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pytest
 
 from tests.conftest import REPO, localize, subtitle_text
 
-pytestmark = pytest.mark.slow
 SAMPLE = REPO / "samples"
 REFERENCE = dict(zip((e.plaintext for e in pysubs2.load(str(SAMPLE / "ep01.zh.srt"))),
                      (e.plaintext.replace("\n", " ") for e in pysubs2.load(str(SAMPLE / "ep01.en.srt"))), strict=True))
@@ -21,8 +20,11 @@ BOUND = {"上门女婿": "live-in son-in-law", "赘婿": "live-in son-in-law", "
          "有眼不识泰山": "had no idea who I was dealing with", "五百万": "five million", "老婆": "wife"}
 
 
-def _job(folder: Path, engines: str, extra: str = "", tmx: Path | None = None) -> Path:
-    for name in ("ep01.mp4", "ep01.zh.srt", "characters.yaml"):
+def _job(folder: Path, engines: str, extra: str = "", tmx: Path | None = None, video: Path | None = None) -> Path:
+    """A job on the sample's script, imported (no Whisper). ``video``: a copy of the sample to run on instead of it
+    (``small_sample``: the picture only feeds shot detection)."""
+    shutil.copy(video or SAMPLE / "ep01.mp4", folder / "ep01.mp4")
+    for name in ("ep01.zh.srt", "characters.yaml"):
         shutil.copy(SAMPLE / name, folder / name)
     shutil.copy(REPO / "glossaries" / "zh-en.micro-drama.yaml", folder / "glossary.yaml")
     shutil.copy(tmx or SAMPLE / "ep01.en.tmx", folder / "memory.tmx")
@@ -49,8 +51,8 @@ def _assert_bound_terms_rendered(lines: list[dict]) -> None:
     assert seen == set(BOUND)
 
 
-def test_tm_path_renders_every_bound_term_and_passes_qc(tmp_path):
-    result = localize("run", _job(tmp_path, "[tm]"), "--json")
+def test_tm_path_renders_every_bound_term_and_passes_qc(tmp_path, small_sample):
+    result = localize("run", _job(tmp_path, "[tm]", video=small_sample), "--json")
     assert result.code == 0, result.stderr
     lines = _draft(tmp_path)
     assert all(line["origin"].startswith("tm") for line in lines) and len(lines) == 15
@@ -61,10 +63,10 @@ def test_tm_path_renders_every_bound_term_and_passes_qc(tmp_path):
     assert qc["passed"] and qc["language"] == "en"
 
 
-def test_llm_path_sends_only_present_terms_and_caches_per_sentence(tmp_path, server):
+def test_llm_path_sends_only_present_terms_and_caches_per_sentence(tmp_path, server, small_sample):
     server.translate = lambda text: REFERENCE.get(text, "???")
     llm = f"  llm: {{base_url: '{server.url}', model: test-model, max_batch: 4}}\n"
-    job = _job(tmp_path, "[llm]", llm, tmx=None)
+    job = _job(tmp_path, "[llm]", llm, tmx=None, video=small_sample)
     result = localize("run", job, "--json")
     assert result.code == 0, result.stderr
     lines = _draft(tmp_path)
@@ -89,12 +91,12 @@ def test_llm_path_sends_only_present_terms_and_caches_per_sentence(tmp_path, ser
     assert len(resent) == sum("老婆" in line for line in REFERENCE)
 
 
-def test_a_forbidden_rendering_fails_the_qc_gate(tmp_path):
+def test_a_forbidden_rendering_fails_the_qc_gate(tmp_path, small_sample):
     planted = tmp_path / "planted.tmx"
     text = (SAMPLE / "ep01.en.tmx").read_text(encoding="utf-8")
     planted.write_text(text.replace("I had no idea who I was dealing with!", "I failed to recognize Mount Tai!"),
                        encoding="utf-8")
-    result = localize("run", _job(tmp_path, "[tm]", tmx=planted))
+    result = localize("run", _job(tmp_path, "[tm]", tmx=planted, video=small_sample))
     assert result.code == 1
     assert "QC failed" in result.stderr and "fit.en" in result.stderr
     qc = json.loads((tmp_path / "work" / "job" / "ep01" / "fit.en" / "qc.json").read_text())
