@@ -15,9 +15,9 @@ median, and the CPU seconds of the run and its children (ffmpeg runs threads of 
 much of the machine one run already kept busy); then each stage's seconds summed over the episodes, from the
 ``--json`` summaries of the best runs. Every ``--jobs 2`` work dir must hold the same bytes as the ``--jobs 1``
 one of its round: every file but ``*.sqlite*`` and ``run.lock``, manifests without ``created``. A failed run or
-a difference exits 1; a missed target does not. On Linux, the CPU seconds other processes used during each run
-are recorded too (``/proc/stat``'s busy time less the run's own): where they are more than a few percent of the
-machine, the machine was shared and the speed-up says little.
+a difference exits 1; a missed target does not. On Linux, column ``others`` is the share of the machine's CPU time
+that other processes took during the run (``/proc/stat``'s busy time less the run's own): above 5 % a warning
+says the machine was shared, and the speed-up then says little.
 
 Record: ``benchmarks/results/parallel.json``. Run: ``python benchmarks/parallel.py [--episodes 12] [--repeat 2]
 [--frame 1080x1920]`` from the repository root (Linux or macOS: needs ``resource``).
@@ -172,11 +172,13 @@ def make_series(folder: Path, episodes: int, frame: str) -> Path:
 
 
 def localize(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it, in a process of its own (its start-up is part of what a user waits for)."""
     return subprocess.run([sys.executable, "-m", "localize", *map(str, args)], capture_output=True, text=True,
                           check=False)
 
 
 def child_cpu() -> float:
+    """CPU seconds of the finished children (a run, its pool workers and their ffmpeg processes, once reaped)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -225,6 +227,7 @@ def contents(work: Path) -> dict[str, bytes]:
 
 
 def differences(first: Path, second: Path) -> list[str]:
+    """What is missing from either work dir or holds other bytes: --jobs must not change a single output."""
     one, two = contents(first), contents(second)
     return ([f"only in --jobs 1: {name}" for name in sorted(one.keys() - two.keys())]
             + [f"only in --jobs 2: {name}" for name in sorted(two.keys() - one.keys())]
