@@ -187,14 +187,15 @@ def pool_size(requested: int, per_worker: int, available: int | None) -> int:
 
 def make_executor(jobs: int, job: Job, ffmpeg: str, cache_path: Path, progress: Progress, uses_whisper: bool,
                   note: Callable[[str], None]) -> Executor:
-    if jobs <= 1:
-        return SerialExecutor(Worker(job, ffmpeg, cache_path, progress))
-    per_worker = WHISPER_WORKER_BYTES if uses_whisper else LIGHT_WORKER_BYTES
-    available = memory_available()
-    workers = pool_size(jobs, per_worker, available)
-    if workers < jobs:
-        note(f"--jobs {jobs}: {workers} worker(s) fit in the {(available or 0) >> 20} MiB of free memory "
-             f"(about {per_worker >> 20} MiB each); running {workers}")
+    """A pool of as many workers as asked and free memory holds; one worker runs in this process."""
+    workers = 1
+    if jobs > 1:
+        per_worker = WHISPER_WORKER_BYTES if uses_whisper else LIGHT_WORKER_BYTES
+        available = memory_available()
+        workers = pool_size(jobs, per_worker, available)
+        if workers < jobs:
+            note(f"--jobs {jobs}: {workers} worker(s) fit in the {(available or 0) >> 20} MiB of free memory "
+                 f"(about {per_worker >> 20} MiB each); running {workers}")
     if workers == 1:
         return SerialExecutor(Worker(job, ffmpeg, cache_path, progress))
     return PoolExecutor(workers, job, ffmpeg, cache_path, progress)
