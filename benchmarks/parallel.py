@@ -1,23 +1,25 @@
 """Parallel episodes: how much faster ``localize run JOB --jobs 2`` is than ``--jobs 1``, with the same bytes out.
 
-Target: at least 1.6× on 2 cores. The series is built at run time in a temp folder: N episodes of 16–21 s made
-with ffmpeg (9:16 test patterns cut together between lines, so shot detection finds scene changes, under a quiet
-tone), each with imported Chinese subtitles (so no Whisper model is needed) whose lines differ per episode, one
-TMX memory translating every line into English (TM-only translation) and the ``youtube-shorts`` delivery
-profile: every episode runs ingest, shots, import, source_cues, draft.en, fit.en and package.youtube-shorts.
-``--frame`` picks the source frame: 1080x1920 (default, what the platforms take: packaging stream-copies the
-picture) or e.g. 360x640 (packaging scales it to 1080x1920 and re-encodes with libx264 medium).
+Target: at least 1.6× on 2 cores; the ``ceiling`` line says what a perfect scheduler could reach at most (the cores
+over the cores the ``--jobs 1`` run already kept busy: ffmpeg decodes with threads of its own). The series is built
+at run time in a temp folder: N episodes of 16–21 s made with ffmpeg (9:16 test patterns cut together between lines,
+so shot detection finds scene changes, under a quiet tone), each with imported Chinese subtitles (so no Whisper
+model is needed) whose lines differ per episode, one TMX memory translating every line into English (TM-only
+translation) and the ``youtube-shorts`` delivery profile: every episode runs ingest, shots, import, source_cues,
+draft.en, fit.en and package.youtube-shorts. ``--frame`` picks the source frame: 1080x1920 (default, what the
+platforms take: packaging stream-copies the picture) or e.g. 360x640 (packaging scales it to 1080x1920 and
+re-encodes with libx264 medium).
 
-The job is checked with ``localize job check``; then ``python -m localize run JOB --work DIR --jobs J --json``
-runs as a user would type it, into a fresh work dir each time, ``--jobs 1`` and ``--jobs 2`` alternating for R
-rounds. The table shows the best wall time of each (other processes on the machine only ever add time), the
-median, and the CPU seconds of the run and its children (ffmpeg runs threads of its own: CPU ÷ wall says how
-much of the machine one run already kept busy); then each stage's seconds summed over the episodes, from the
-``--json`` summaries of the best runs. Every ``--jobs 2`` work dir must hold the same bytes as the ``--jobs 1``
-one of its round: every file but ``*.sqlite*`` and ``run.lock``, manifests without ``created``. A failed run or
-a difference exits 1; a missed target does not. On Linux, column ``others`` is the share of the machine's CPU time
-that other processes took during the run (``/proc/stat``'s busy time less the run's own): above 5 % a warning
-says the machine was shared, and the speed-up then says little.
+The job is checked with ``localize job check``; then ``python -m localize run JOB --work DIR --jobs J --json`` runs
+as a user would type it, into a fresh work dir each time, ``--jobs 1`` and ``--jobs 2`` alternating for R rounds.
+The table shows the best wall time of each (other processes on the machine only ever add time), the median, and the
+CPU seconds of the run and its children (ffmpeg runs threads of its own: CPU ÷ wall says how much of the machine one
+run already kept busy); then each stage's seconds summed over the episodes, from the ``--json`` summaries of the
+best runs. Every ``--jobs 2`` work dir must hold the same bytes as the ``--jobs 1`` one of its round: every file but
+``*.sqlite*`` and ``run.lock``, manifests without ``created``. A failed run or a difference exits 1; a missed target
+does not. On Linux, column ``others`` is the share of the machine's CPU time that other processes took during the
+run (``/proc/stat``'s busy time less the run's own): above 5 % a warning says the machine was shared, and the
+speed-up then says little.
 
 Record: ``benchmarks/results/parallel.json``. Run: ``python benchmarks/parallel.py [--episodes 12] [--repeat 2]
 [--frame 1080x1920]`` from the repository root (Linux or macOS: needs ``resource``).
@@ -255,6 +257,12 @@ def measure(job: Path, folder: Path, repeat: int) -> dict[int, list[dict]]:
     return runs
 
 
+def ceiling_speedup(serial: dict) -> float:
+    """The most any ``--jobs N`` could gain over the serial run ``serial``: the machine's cores over the cores that
+    run already kept busy (its CPU seconds over its wall seconds), as the same CPU work cannot finish sooner."""
+    return (os.cpu_count() or 1) / (serial["cpu_s"] / serial["wall_s"])
+
+
 def shown(runs: dict[int, list[dict]], best: dict[int, dict], args: argparse.Namespace) -> str:
     """The printed tables: the two variants, then the stages of their best runs."""
     lines = [f"{args.episodes} episodes, {args.frame}, {os.cpu_count()} CPUs, best of {args.repeat}",
@@ -286,9 +294,12 @@ def main() -> None:
         runs = measure(job, Path(temp), args.repeat)
     best = {jobs: min(rounds, key=lambda r: r["wall_s"]) for jobs, rounds in runs.items()}
     speedup = best[1]["wall_s"] / best[2]["wall_s"]
+    ceiling = ceiling_speedup(best[1])
     print(shown(runs, best, args))
     print(f"\nspeed-up {speedup:.2f}× (target ≥ {TARGET_SPEEDUP}× on 2 cores: "
           f"{'met' if speedup >= TARGET_SPEEDUP else 'missed'}); outputs byte-identical")
+    print(f"ceiling {ceiling:.2f}×: --jobs 1 already kept {best[1]['cpu_s'] / best[1]['wall_s']:.2f} of "
+          f"{os.cpu_count()} cores busy (ffmpeg's own threads), so no scheduler could do better than this")
     shares = [share for rounds in runs.values() for r in rounds if (share := others_share(r)) is not None]
     if shares and max(shares) > SHARED:
         print(f"warning: other processes took up to {max(shares):.0%} of the machine's CPU time during a run "
@@ -302,7 +313,7 @@ def main() -> None:
                  for jobs, rounds in runs.items()},
         "best_wall_s": {f"jobs{jobs}": round(r["wall_s"], 3) for jobs, r in best.items()},
         "stage_seconds": {f"jobs{jobs}": stage_seconds(r["summary"]) for jobs, r in best.items()},
-        "speedup": round(speedup, 3),
+        "speedup": round(speedup, 3), "ceiling_speedup": round(ceiling, 3),
         "round_speedups": [round(one["wall_s"] / two["wall_s"], 3) for one, two in zip(runs[1], runs[2], strict=True)],
         "others_share_max": round(max(shares), 3) if shares else None,
         "target_speedup": TARGET_SPEEDUP, "met": speedup >= TARGET_SPEEDUP, "identical_outputs": True,
