@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,9 +273,11 @@ def qc_verdict(stage: str, qc: dict[str, Any], report: Path) -> str:
 
 
 def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str], reporter: Reporter,
-            ffmpeg_binary: str, command: str, jobs: int = 1, fail_fast: bool = False) -> list[EpisodeOutcome]:
+            ffmpeg_binary: str, command: str, jobs: int = 1, fail_fast: bool = False,
+            finished: Callable[[list[EpisodeOutcome]], None] | None = None) -> list[EpisodeOutcome]:
     """Run the episodes' graphs. A failure stops only the stages that need what it would have made (with
-    ``fail_fast``, every stage not yet started); the others go on."""
+    ``fail_fast``, every stage not yet started); the others go on. ``finished`` gets the outcomes while the work
+    dir is still locked (the series report is written there, so no other run can change the store under it)."""
     store = WorkStore(work_dir)
     try:
         with store.lock(command):
@@ -283,9 +286,12 @@ def run_job(job: Job, graphs: list[EpisodeGraph], work_dir: Path, force: set[str
             executor = make_executor(jobs, job, ffmpeg_binary, store.cache_path, reporter.stage_progress,
                                      uses_whisper, reporter.note)
             try:
-                return Runner(job, store, executor, reporter, force, fail_fast).run(graphs)
+                outcomes = Runner(job, store, executor, reporter, force, fail_fast).run(graphs)
             finally:
                 executor.close()
+            if finished:
+                finished(outcomes)
+            return outcomes
     finally:
         store.close()
 

@@ -29,7 +29,7 @@ def _statuses(summary: dict) -> dict[tuple[str, str], str]:
 def _status_table(job, work) -> dict[tuple[str, str], str]:
     result = localize("status", job, "--work", work, "--json")
     assert result.code == 0, result.stderr
-    return {(r["episode"], r["stage"]): r["state"] for r in json.loads(result.stdout)}
+    return {(e["id"], s["stage"]): s["state"] for e in json.loads(result.stdout)["episodes"] for s in e["stages"]}
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ from localize.cli import _work_dir, main
 from localize.errors import EXIT_QC_FAILED
 from localize.job import load_job, select_episodes
 from localize.languages import normalize_tag
-from localize.pipeline import check_force, job_status, preflight, run_job
+from localize.pipeline import check_force, preflight, run_job
 from localize.progress import make_reporter
+from localize.report import series
 
 
 @main.command()
@@ -50,13 +51,15 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     reporter = make_reporter()
     try:
         outcomes = run_job(job, graphs, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}",
-                           jobs=jobs, fail_fast=fail_fast)
+                           jobs=jobs, fail_fast=fail_fast,
+                           finished=lambda outcomes: series.write(job, work_dir, outcomes))
     finally:
         reporter.close()
     stages = [s for o in outcomes for s in o.stages]
     summary = {
         "job": job.name,
         "work_dir": str(work_dir.resolve()),
+        "report": str(series.report_folder(work_dir).resolve() / "series.html"),
         "episodes": [{"id": o.id, "errors": o.errors, "blocked": o.blocked, "stages": [s.__dict__ for s in o.stages],
                       "qc": o.qc} for o in outcomes],
         "stages_run": sum(s.status == "ran" for s in stages),
@@ -77,7 +80,8 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
             click.echo(f"QC failed: {work_dir / path} (see: localize qc show {work_dir / path})", err=True)
         done = sum(not o.errors and not o.blocked for o in outcomes)
         click.echo(f"{done}/{len(outcomes)} episodes done: {summary['stages_run']} stages ran, "
-                   f"{summary['cache_hits']} cached, {summary['seconds']:.1f}s; work dir {summary['work_dir']}")
+                   f"{summary['cache_hits']} cached, {summary['seconds']:.1f}s; work dir {summary['work_dir']}; "
+                   f"report {summary['report']}")
     codes = [error["exit_code"] for outcome in outcomes for error in outcome.errors]
     if summary["qc_failed"] or any(outcome.blocked for outcome in outcomes):
         codes.append(EXIT_QC_FAILED)
@@ -88,30 +92,34 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
 @main.command()
 @click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
 @click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
-@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the series report (as in <work>/report/series.json).")
 def status(job_file: str, work: str | None, as_json: bool) -> None:
-    """Show each episode's stages: done, stale (inputs or settings changed), pending or failed.
+    """Show each episode's stages: done, stale (inputs or settings changed), pending, failed or blocked (the last
+    run did not start it: an input failed or failed QC). Runs nothing.
 
-    Example: localize status jobs/sample.yaml
+    Example: localize status jobs/sample.yaml --json
     """
     job = load_job(job_file)
-    rows = job_status(job, _work_dir(job, work))
+    report = series.build(job, _work_dir(job, work))
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    stages = list(dict.fromkeys(r.stage for r in rows))
     table = Table(title=f"{job.name}: {len(job.episodes)} episodes")
     table.add_column("episode")
-    for stage in stages:
+    for stage in report["stages"]:
         table.add_column(stage)
-    colours = {"done": "green", "stale": "yellow", "pending": "dim", "failed": "red"}
-    for episode in dict.fromkeys(r.episode for r in rows):
-        cells = {r.stage: f"[{colours[r.state]}]{r.state}[/]" for r in rows if r.episode == episode}
-        table.add_row(episode, *(cells.get(s, "") for s in stages))
+    colours = {"done": "green", "stale": "yellow", "pending": "dim", "failed": "red", "blocked": "red"}
+    for episode in report["episodes"]:
+        cells = {s["stage"]: f"[{colours[s['state']]}]{s['state']}[/]" for s in episode["stages"]}
+        table.add_row(episode["id"], *(cells.get(stage, "") for stage in report["stages"]))
     Console().print(table)
-    for row in rows:
-        if row.state == "failed":
-            click.echo(f"{row.episode} {row.stage}: {row.detail}")
+    for failure in report["failures"]:
+        where = f"{failure['episode']} {failure['stage']}"
+        if failure["kind"] == "error":
+            click.echo(f"{where}: {failure['message']}")
+        else:
+            cue = f" cue {failure['cue']}" if failure["cue"] is not None else ""
+            click.echo(f"{where}{cue}: {failure['rule']}: {failure['message']} (see: {failure['command']})")
 
 
 @main.group()

@@ -1,0 +1,2 @@
+"""The series report: where every episode, language and profile stands, written after each run and printed by
+``localize status --json``."""
