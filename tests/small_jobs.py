@@ -11,6 +11,9 @@ from tests.conftest import SAMPLE_ZH, cut_sample
 
 SAMPLES = SAMPLE_ZH.parent
 CLIPS = ((0, 11.9), (12.1, 9.2), (24.2, 9.4))  # (start, length) in s: whole lines of the sample, cut in silences
+# The clips are 270x480 H.264 High: delivered at their own frame, packaging stream-copies the picture, as it does
+# for a real 1080x1920 episode (these tests are about the runner; tests/test_package.py covers re-encoding).
+SHORTS = "delivery: [{youtube-shorts: {frame: null}}]\n"
 COSTS = "costs:\n  rate_card: {compute_second: '0.01', translation_unit: '0.15'}\n"
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import localize
-from tests.small_jobs import imported_job
+from tests.small_jobs import SHORTS, imported_job
 
 UNKNOWN_LINE = "\n\n99\n00:00:10,000 --> 00:00:11,400\n这句话记忆库里没有。\n"  # no TM match: left in Chinese
 
@@ -24,7 +24,7 @@ def _statuses(summary: dict) -> dict[str, str]:
 def failing_series(ffmpeg: str, folder: Path) -> Path:
     """Three episodes delivered to youtube-shorts; episode 1 has a line the memory cannot translate, so its English
     fails QC and its package is blocked (the series report's tests use it too)."""
-    job = imported_job(ffmpeg, folder, episodes=3, extra="delivery: [youtube-shorts]\n")
+    job = imported_job(ffmpeg, folder, episodes=3, extra=SHORTS)
     subtitles = folder / "ep01.zh.srt"
     subtitles.write_text(subtitles.read_text(encoding="utf-8").rstrip("\n") + UNKNOWN_LINE, encoding="utf-8")
     return job

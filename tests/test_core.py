@@ -22,7 +22,7 @@ from localize.pipeline import FAULT_ENV, FAULT_POINTS
 from localize.stages.graph import GraphError, check_needs
 from localize.stages.registry import Stage, StageCall
 from tests.conftest import as_at_a_terminal, localize
-from tests.small_jobs import COSTS, imported_job
+from tests.small_jobs import COSTS, SHORTS, imported_job
 
 
 def _run(job: Path, work: Path, *args: str, code: int = 0) -> dict:
@@ -106,7 +106,7 @@ def _delivered(work: Path) -> dict[str, bytes]:
 
 
 def test_two_workers_deliver_the_same_bytes_as_one(ffmpeg, tmp_path):
-    job = imported_job(ffmpeg, tmp_path, episodes=2, extra="delivery: [youtube-shorts]\n")
+    job = imported_job(ffmpeg, tmp_path, episodes=2, extra=SHORTS)
     one = _run(job, tmp_path / "one", "--jobs", "1")
     two = _run(job, tmp_path / "two", "--jobs", "2")
     assert set(_statuses(one).values()) == set(_statuses(two).values()) == {"ran"}

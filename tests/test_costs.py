@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from localize.costs import ledger
 from localize.costs.chain import entry_hash
+from localize.store import WorkStore
 from tests.conftest import localize, write_job
 
 RATES = """costs:
@@ -166,12 +168,30 @@ def test_claim_without_launch_proof(tmp_path: Path) -> None:
     assert unmet(result) == ["licence", "overseas_launch", "producer_local"]
 
 
-def three_entries(tmp_path: Path) -> tuple[Path, Path]:
-    job, work = make_job(tmp_path)
+def four_entries(tmp_path: Path) -> Path:
+    """A work dir whose ledger holds four manual entries, appended as ``costs add`` appends them (real SQLite)."""
+    work = tmp_path / "work"
+    store = WorkStore(work)
     for item, amount in (("translation", "100"), ("dubbing", "200"), ("subtitling", "300"), ("review", "400")):
-        add(job, work, item, amount)
-    assert localize("costs", "verify", job, "--work", work).code == 0
-    return job, work
+        ledger.record(store, ledger.Cost(item=item, currency="CNY", amount=Decimal(amount)))
+    store.close()
+    assert broken(work) is None
+    return work
+
+
+def broken(work: Path) -> str | None:
+    """What ``costs verify`` reports as the first bad entry of the ledger; None when it is intact."""
+    store = WorkStore(work)
+    try:
+        found = ledger.verify(store.db)
+    finally:
+        store.close()
+    return None if found is None else str(found)
+
+
+def tampered(work: Path, tamper) -> None:
+    with sqlite3.connect(work / "state.sqlite") as db:
+        tamper(db)
 
 
 @pytest.mark.parametrize("tamper", [
@@ -181,23 +201,14 @@ def three_entries(tmp_path: Path) -> tuple[Path, Path]:
     "UPDATE ledger SET id = 3 WHERE id = -1",
 ], ids=["edited", "deleted", "swapped"])
 def test_verify_names_the_first_bad_entry(tmp_path: Path, tamper: str) -> None:
-    job, work = three_entries(tmp_path)
-    with sqlite3.connect(work / "state.sqlite") as db:
-        db.executescript(tamper)
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 1 and "ledger entry 2:" in done.stderr, done.stderr
+    work = four_entries(tmp_path)
+    tampered(work, lambda db: db.executescript(tamper))
+    assert broken(work).startswith("ledger entry 2:")
 
 
 def last_hash(work: Path) -> str:
     with sqlite3.connect(work / "state.sqlite") as db:
         return db.execute("SELECT entry_sha256 FROM ledger ORDER BY id DESC LIMIT 1").fetchone()[0]
-
-
-def test_verify_prints_the_head(tmp_path: Path) -> None:
-    job, work = three_entries(tmp_path)
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 0 and f"ledger head: entry 4 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
-    assert "launches head: empty" in done.stdout
 
 
 def rehash(db: sqlite3.Connection, entry_id: int) -> None:
@@ -229,40 +240,49 @@ def replace_last(db: sqlite3.Connection) -> None:
     (replace_last, "ledger entry 4: does not match the head record's hash (the newest entry was replaced)"),
 ], ids=["last-deleted", "last-three-deleted", "forged-append", "last-replaced"])
 def test_verify_checks_the_end_of_the_chain_against_its_head(tmp_path: Path, tamper, message: str) -> None:
-    job, work = three_entries(tmp_path)
+    work = four_entries(tmp_path)
+    tampered(work, tamper)
+    assert broken(work).startswith(message)
+
+
+def test_verify_prints_the_head_and_a_broken_chain_fails_verify_and_the_claim(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    four_entries(tmp_path)
     launch(job, work)
-    with sqlite3.connect(work / "state.sqlite") as db:
-        tamper(db)
     done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 1 and message in done.stderr, done.stderr
+    assert done.code == 0 and f"ledger head: entry 4 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
+    assert "launches head: entry 1" in done.stdout
+    tampered(work, replace_last)
+    done = localize("costs", "verify", job, "--work", work)
+    assert done.code == 1 and "chain broken at ledger entry 4: does not match the head record" in done.stderr
     code, result = claim(job, work)
     assert code == 1 and unmet(result)[0] == "ledger_intact"
 
 
 def test_a_store_without_head_records_verifies_and_gets_one_on_the_next_append(tmp_path: Path) -> None:
-    job, work = three_entries(tmp_path)
-    with sqlite3.connect(work / "state.sqlite") as db:
-        db.execute("DROP TABLE chain_heads")  # a ledger written before head records existed
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 0 and "ledger head: entry 4" in done.stdout and "no head record yet" in done.stdout
-    add(job, work, "dubbing", "500")
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 0 and f"ledger head: entry 5 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
-    with sqlite3.connect(work / "state.sqlite") as db:
-        db.execute("DELETE FROM ledger WHERE id = 5")
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 1 and "ledger entry 5: missing (the newest entries were cut off)" in done.stderr
+    work = four_entries(tmp_path)
+    tampered(work, lambda db: db.execute("DROP TABLE chain_heads"))  # a ledger written before head records existed
+    store = WorkStore(work)
+    assert ledger.verify(store.db) is None
+    assert ledger.head_summary(store.db) == {"entries": 4, "entry_sha256": last_hash(work), "head_recorded": False}
+    ledger.record(store, ledger.Cost(item="dubbing", currency="CNY", amount=Decimal("500")))
+    assert ledger.head_summary(store.db) == {"entries": 5, "entry_sha256": last_hash(work), "head_recorded": True}
+    store.close()
+    tampered(work, lambda db: db.execute("DELETE FROM ledger WHERE id = 5"))
+    assert broken(work).startswith("ledger entry 5: missing (the newest entries were cut off)")
 
 
 def test_verify_detects_an_inserted_row(tmp_path: Path) -> None:
-    job, work = three_entries(tmp_path)
-    with sqlite3.connect(work / "state.sqlite") as db:
+    work = four_entries(tmp_path)
+
+    def insert(db: sqlite3.Connection) -> None:
         db.execute("UPDATE ledger SET id = -id WHERE id >= 3")  # make room, then insert a forged entry 3
         db.execute("UPDATE ledger SET id = 1 - id WHERE id < 0")
         row = db.execute("SELECT * FROM ledger WHERE id = 2").fetchone()
         db.execute(f"INSERT INTO ledger VALUES (3, {', '.join('?' * (len(row) - 1))})", row[1:])
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 1 and "ledger entry 3:" in done.stderr, done.stderr
+
+    tampered(work, insert)
+    assert broken(work).startswith("ledger entry 3:")
 
 
 LOOP = """
@@ -278,12 +298,10 @@ for n in range(200):
 
 
 def test_two_processes_appending_keep_the_chain(tmp_path: Path) -> None:
-    job, work = make_job(tmp_path)
+    work = tmp_path / "work"
     loops = [subprocess.Popen([sys.executable, "-c", LOOP, str(work), name]) for name in ("a", "b")]
     assert [p.wait(timeout=300) for p in loops] == [0, 0]
-    done = localize("costs", "verify", job, "--work", work)
-    assert done.code == 0 and "400 entries" in done.stdout, done.stderr
-    assert f"ledger head: entry 400 sha256 {last_hash(work)}" in done.stdout
+    assert broken(work) is None
     with sqlite3.connect(work / "state.sqlite") as db:
         assert db.execute("SELECT entries, entry_sha256 FROM chain_heads WHERE name = 'ledger'").fetchone() == \
             (400, last_hash(work))

@@ -248,18 +248,21 @@ def test_each_shipped_script_gets_its_font_in_the_ass_style(lang: str, line: str
     assert f"Style: Default,{family}," in text and (fonts_dir() / "OFL.txt").is_file()
 
 
-def test_a_source_in_another_codec_is_reencoded_for_a_soft_profile(tmp_path: Path, ffmpeg: str) -> None:
+@pytest.mark.parametrize("codec", [("-c:v", "mpeg4"), ("-c:v", "libx264", "-preset", "ultrafast")],
+                         ids=["mpeg4", "h264-baseline"])  # ultrafast writes Constrained Baseline, not High
+def test_a_source_in_another_codec_or_profile_is_reencoded_for_a_soft_profile(tmp_path: Path, ffmpeg: str,
+                                                                               codec: tuple[str, ...]) -> None:
     # A flat picture: what is tested is the codec, and the re-encode (x264 medium) of a detailed one only costs time.
-    video = make_media(ffmpeg, tmp_path / "mpeg4.mp4", "-f", "lavfi", "-i", "color=c=gray:size=1080x1920:rate=25",
-                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", "-c:v", "mpeg4",
-                       "-c:a", "aac")
+    video = make_media(ffmpeg, tmp_path / "source.mp4", "-f", "lavfi", "-i", "color=c=gray:size=1080x1920:rate=25",
+                       "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4", *codec, "-c:a", "aac")
     srt = tmp_path / "en.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nHappy birthday, Mom.\n", encoding="utf-8")
     out = tmp_path / "release"
     done = localize("package", video, "--subs", f"en={srt}", "--profile", "youtube-shorts", "-o", out)
     assert done.code == 0, done.stderr
-    streams = describe_streams(out / "mpeg4_001_en.mp4")
+    streams = describe_streams(out / "source_001_en.mp4")
     assert [(s["type"], s["codec"]) for s in streams] == [("video", "h264"), ("audio", "aac"), ("subtitle", "mov_text")]
+    assert streams[0]["profile"] == "High"
     assert localize("qc", "package", out, "--profile", "youtube-shorts").code == 0
 
 

@@ -168,9 +168,12 @@ def flag(check: str, rules: list[str]) -> dict[str, Any]:
 
 
 def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
-    """Stream copy keeps the picture bit for bit, but only delivers the codec and frame the source already has."""
-    codec = next(s.codec for s in info.streams if s.type == "video")
-    return codec == profile.video_codec and profile.rescale(info.path, info.width, info.height) is None
+    """Stream copy keeps the picture bit for bit, but only delivers the codec, codec profile (H.264 High, not a
+    phone's Baseline) and frame the source already has: package QC checks all three."""
+    if profile.rescale(info.path, info.width, info.height) is not None:
+        return False
+    video = next(s for s in describe_streams(Path(info.path)) if s["type"] == "video")
+    return video["codec"] == profile.video_codec and video["profile"] == profile.video_profile
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
