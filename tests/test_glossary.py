@@ -52,8 +52,6 @@ def _term(source: str, rendering: str = "x", kind: str = "archetype", locale: st
     ("  - {source: 总裁, kind: archetype, notes: n}\n", ["terms[0].notes", "did you mean 'note'"]),
     ("  - {source: 总裁, kind: archetype, note: n, targets: {english: {approved: [CEO]}}}\n",
      ["terms[0].targets.english", "unknown language code"]),
-    ("  - {source: 总裁, kind: archetype, note: n, targets: {en: {approved: [CEO, '']}}}\n",
-     ["terms[0].targets.en.approved", "empty entry"]),
     ("  - {kind: archetype, note: n}\n", ["terms[0].source", "is required"]),
 ])
 def test_schema_errors_name_file_key_path_and_fix(tmp_path, body, phrases):
@@ -138,6 +136,7 @@ PLANTED = """\
   - {source: 吃醋了, kind: idiom, note: n, targets: {en: {approved: [jealous]}}}
   - {source: 白月光, kind: archetype, note: n}
   - {source: CEO, kind: archetype, note: n, targets: {en: {approved: [CEO]}}}
+  - {source: 绿茶, kind: slang, note: n, targets: {en: {approved: [schemer, '']}}}
 """
 
 
@@ -154,6 +153,7 @@ def test_lint_finds_each_planted_problem(tmp_path):
     assert ("warning", "terms[5]", "吃醋", "planted.yaml") in found  # shadowed by 吃醋了
     assert ("error", "terms[7].targets", "白月光", "planted.yaml") in found  # no targets
     assert ("warning", "terms[8].source", "CEO", "planted.yaml") in found  # Latin-only source
+    assert ("error", "terms[9].targets.en.approved", "绿茶", "planted.yaml") in found  # an empty rendering: a finding
     conflict = [f for f in findings if "conflicts" in f.message]
     assert len(conflict) == 1 and conflict[0].term == "吃醋" and "other.yaml terms[0]" in conflict[0].message
     shadow = next(f for f in findings if f.term == "吃醋" and f.severity == "warning")
@@ -162,7 +162,7 @@ def test_lint_finds_each_planted_problem(tmp_path):
     result = localize("glossary", "lint", planted, other)
     assert result.code == 1, result.stderr
     assert f"{planted}: terms[3].note 神医: error:" in result.stdout
-    assert "2 glossaries: 6 errors, 2 warnings" in result.stdout
+    assert "2 glossaries: 7 errors, 2 warnings" in result.stdout
 
 
 def test_lint_cli_bad_yaml_is_exit_2(tmp_path):

@@ -310,3 +310,9 @@ def test_original_subtitles_at_the_top_leave_our_captions_at_the_bottom() -> Non
     track = Track("en", (Cue(1000, 2500, "Happy birthday, Mom."),))
     at_bottom, at_top, none = (render_ass(track, screen("vertical"), top, 24) for top in (1300, 200, None))
     assert at_top == none != at_bottom
+
+
+def test_qc_package_without_a_manifest_or_profile_is_a_usage_error(tmp_path: Path) -> None:
+    done = localize("qc", "package", tmp_path)
+    assert done.code == 2 and f"no manifest.json in {tmp_path}" in done.stderr and "--profile" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

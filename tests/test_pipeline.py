@@ -83,8 +83,10 @@ def test_sample_run_delivers_english_packages_that_pass_qc_until_a_byte_changes(
     release = work / "ep01" / f"package.{profile}" / "release"
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["languages"] == ["en"] and manifest["metadata"]["comment"] == "SAMPLE-0000"
-    checked = localize("qc", "package", release, "--profile", profile, "--json")
-    assert checked.code == 0, checked.stdout
+    checked = localize("qc", "package", release, "--json")  # the profile is the one the manifest names
+    assert checked.code == 0 and json.loads(checked.stdout)["profile"] == profile, checked.stdout
+    wrong = localize("qc", "package", release.parent)  # the stage folder, not the package inside it
+    assert wrong.code == 2 and f"localize qc package {release}" in wrong.stderr, wrong.stderr
     edited = shutil.copytree(release, tmp_path / "edited")
     video = edited / "The-Son-in-Law-Returns_001_en.mp4"
     data = bytearray(video.read_bytes())

@@ -14,12 +14,14 @@ from decimal import Decimal
 import jsonschema
 import pytest
 from PIL import Image
+from rich.console import Console
 
 from localize.costs import ledger
 from localize.job import load_job
 from localize.pipeline import EpisodeOutcome, StageOutcome
 from localize.report import last_run, series
 from localize.report.series_html import FAIL_COLOUR, render
+from localize.report.status_table import status_table
 from localize.store import WorkStore
 from tests.conftest import localize
 from tests.small_jobs import COSTS
@@ -211,3 +213,17 @@ def test_series_html_renders_in_headless_chromium_with_the_failing_row_marked(fa
         colours = {colour: count for count, colour in image.convert("RGB").getcolors(1280 * 900)}
     red = tuple(int(FAIL_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
     assert colours.get(red, 0) > 5000, "the failing cells are painted in the failure colour"
+
+
+def test_the_status_table_keeps_stage_names_apart_on_an_80_column_terminal():
+    stages = ["ingest", "shots", "transcribe", "source_cues", "draft.en", "fit.en", "package.youtube-shorts",
+              "package.vertical-app"]
+    report = {"stages": stages, "episodes": [{"id": "ep01", "stages": [
+        {"stage": stage, "state": "done"} for stage in stages]}]}
+    console = Console(width=80, record=True, force_terminal=False)
+    console.print(status_table(report, "sample: 1 episodes"))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80 and "…" not in text
+    lines = text.splitlines()
+    assert "youtube" in text and "vertical" in text  # the two package columns differ where their names differ
+    assert any("package" in line and line.count("package") == 2 for line in lines)

@@ -13,11 +13,11 @@ from rich.table import Table
 from localize import media
 from localize.cli import main
 from localize.cli.subtitles import qc
-from localize.errors import EXIT_QC_FAILED
+from localize.errors import EXIT_QC_FAILED, BadInput
 from localize.languages import normalize_tag
 from localize.package.build import Release, build_package, parse_subs
 from localize.package.profiles import load_delivery_profile, parse_band
-from localize.package.qc import check_package
+from localize.package.qc import MANIFEST, check_package
 
 
 @main.command("package")
@@ -73,13 +73,16 @@ def band_command(video: str, samples: int, as_json: bool) -> None:
 
 @qc.command("package")
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False))
-@click.option("--profile", required=True, help="Delivery profile the package was made for.")
+@click.option("--profile", help="Delivery profile the package was made for (default: the one its manifest.json "
+                                "names).")
 @click.option("--json", "as_json", is_flag=True)
-def qc_package(folder: str, profile: str, as_json: bool) -> None:
+def qc_package(folder: str, profile: str | None, as_json: bool) -> None:
     """Check a release package against its profile and manifest.json: every failure with file, check, value.
 
-    Example: localize qc package release/youtube-shorts --profile youtube-shorts
+    Example: localize qc package work/sample/ep01/package.youtube-shorts/release
     """
+    refuse_stage_folder(Path(folder))
+    profile = profile or manifest_profile(Path(folder))
     failures = check_package(Path(folder), load_delivery_profile(profile))
     if as_json:
         click.echo(json.dumps({"profile": profile, "passed": not failures,
@@ -95,3 +98,27 @@ def qc_package(folder: str, profile: str, as_json: bool) -> None:
         click.echo(f"package QC passed: {folder} ({profile})")
     if failures:
         sys.exit(EXIT_QC_FAILED)
+
+
+def refuse_stage_folder(folder: Path) -> None:
+    """A pipeline's package stage keeps the package in ``release/``: checking the stage folder itself would only
+    report a missing manifest, so point at the right folder instead (the usual slip)."""
+    inner = folder / "release" / MANIFEST
+    if not (folder / MANIFEST).is_file() and inner.is_file():
+        raise BadInput(f"{folder} is a package stage's folder; the package is inside it: "
+                       f"localize qc package {inner.parent}")
+
+
+def manifest_profile(folder: Path) -> str:
+    """The profile a package's manifest.json names; a usage error when there is none to read."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise BadInput(f"no {MANIFEST} in {folder}: give the package folder (the one holding {MANIFEST}), "
+                       "or --profile to check a folder whose manifest is lost")
+    try:
+        named = json.loads(manifest.read_text(encoding="utf-8")).get("profile")
+    except (ValueError, AttributeError):
+        named = None
+    if not isinstance(named, str):
+        raise BadInput(f"{manifest} names no profile (not the JSON localize writes); give --profile")
+    return named

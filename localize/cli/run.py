@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from localize import media
 from localize.asr.oneshot import transcribe_files
@@ -20,6 +19,7 @@ from localize.languages import normalize_tag
 from localize.pipeline import check_force, preflight, run_job
 from localize.progress import make_reporter
 from localize.report import series
+from localize.report.status_table import status_table
 
 
 @main.command()
@@ -104,15 +104,7 @@ def status(job_file: str, work: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{job.name}: {len(job.episodes)} episodes")
-    table.add_column("episode")
-    for stage in report["stages"]:
-        table.add_column(stage)
-    colours = {"done": "green", "stale": "yellow", "pending": "dim", "failed": "red", "blocked": "red"}
-    for episode in report["episodes"]:
-        cells = {s["stage"]: f"[{colours[s['state']]}]{s['state']}[/]" for s in episode["stages"]}
-        table.add_row(episode["id"], *(cells.get(stage, "") for stage in report["stages"]))
-    Console().print(table)
+    Console().print(status_table(report, f"{job.name}: {len(job.episodes)} episodes"))
     for failure in report["failures"]:
         where = f"{failure['episode']} {failure['stage']}"
         if failure["kind"] == "error":

@@ -81,6 +81,9 @@ def check_glossary(glossary: Glossary) -> list[Finding]:
             add("error", index, "has no targets; add at least one locale with approved renderings", ".targets")
         for locale, target in term.targets:
             key = f".targets.{locale}"
+            for blank in target.blank:
+                add("error", index, f"has an empty {blank} rendering for {locale}; remove it or fill it in",
+                    f"{key}.{blank}")
             if not target.approved:
                 add("error", index, f"no approved rendering for {locale}; add one or remove the locale",
                     f"{key}.approved")

@@ -46,6 +46,7 @@ class Target:
 
     approved: tuple[str, ...]
     forbidden: tuple[str, ...] = ()
+    blank: tuple[str, ...] = ()  # "approved"/"forbidden" when the file had an empty entry there (a lint error)
 
     @property
     def preferred(self) -> str | None:
@@ -125,7 +126,9 @@ def _target(file: Path, where: str, raw: Any) -> Target:
     if raw is None:
         return Target(())
     section = Section(file, where, raw, TARGET_KEYS)
-    return Target(section.get("approved", _renderings, ()), section.get("forbidden", _renderings, ()))
+    lists = {key: section.get(key, _texts, ()) for key in TARGET_KEYS}
+    filled = {key: tuple(item for item in items if item) for key, items in lists.items()}
+    return Target(filled["approved"], filled["forbidden"], tuple(key for key in TARGET_KEYS if "" in lists[key]))
 
 
 def _nonempty(value: Any) -> str:
@@ -135,10 +138,14 @@ def _nonempty(value: Any) -> str:
     return result
 
 
+def _texts(value: Any) -> tuple[str, ...]:
+    """A list of texts (a single text is accepted as a list of one), blanks included."""
+    return tuple(text(item) for item in (value if isinstance(value, list) else [value]))
+
+
 def _renderings(value: Any) -> tuple[str, ...]:
-    """A list of texts (a single text is accepted as a list of one); blanks are refused, not dropped."""
-    items = value if isinstance(value, list) else [value]
-    result = tuple(text(item) for item in items)
+    """Texts where a blank is a structural error (variants): refused, not dropped."""
+    result = _texts(value)
     if any(not item for item in result):
         raise ValueError("has an empty entry; remove it or fill it in")
     return result
