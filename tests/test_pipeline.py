@@ -9,10 +9,12 @@ import shutil
 import sqlite3
 from decimal import Decimal
 
+import opencc
 import pytest
 
 from localize.asr.metrics import character_error_rate
-from tests.conftest import REPO, SAMPLE_ZH, cut_sample, localize, subtitle_text, write_job
+from localize.formats import read_track
+from tests.conftest import REPO, SAMPLE_VIDEO, SAMPLE_ZH, cut_sample, localize, subtitle_text, write_job
 from tests.small_jobs import imported_job
 
 
@@ -58,6 +60,24 @@ def test_sample_job_runs_then_is_fully_cached(sample_run):
     assert again["cache_hits"] == 8 and again["stages_run"] == 0
     english = json.loads((work / "ep01" / "fit.en" / "qc.json").read_text())
     assert english["passed"] and english["cues"] >= 15
+
+
+@pytest.mark.slow
+def test_one_shot_transcribe_gives_the_job_s_source_cues_within_the_cer_target(sample_run, tmp_path):
+    work, _ = sample_run
+    out = tmp_path / "ep01.json"
+    result = localize("transcribe", SAMPLE_VIDEO, "-o", out, "--language", "zh-Hans", "--profile", "vertical")
+    assert result.code == 0, result.stderr
+    one_shot = read_track(out, "zh-Hans").cues
+    in_the_job = read_track(work / "ep01" / "source_cues" / "cues.zh-Hans.json", "zh-Hans").cues
+    assert [(c.start_ms, c.end_ms, c.text) for c in one_shot] == [(c.start_ms, c.end_ms, c.text) for c in in_the_job]
+    hypothesis, reference = subtitle_text(out), subtitle_text(SAMPLE_ZH)
+    cer = character_error_rate(reference, hypothesis)
+    print(f"CER {cer:.2%}")
+    assert cer <= 0.08
+    assert opencc.OpenCC("t2s").convert(hypothesis) == hypothesis  # nothing left in Traditional script
+    assert len(one_shot) >= 12 and all(0 < c.end_ms - c.start_ms <= 7000 for c in one_shot)
+    assert all(a.end_ms <= b.start_ms for a, b in zip(one_shot, one_shot[1:], strict=False))
 
 
 @pytest.mark.slow

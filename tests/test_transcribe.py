@@ -1,4 +1,5 @@
-"""`localize transcribe` with the real Whisper base model on the real sample episode."""
+"""`localize transcribe` with the real Whisper base model on slices of the sample (the whole sample is compared
+with a job's source cues in test_pipeline.py)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,11 @@ import json
 import re
 import subprocess
 
-import opencc
-import pysubs2
 import pytest
 
-from localize.asr.metrics import character_error_rate
-from tests.conftest import SAMPLE_VIDEO, SAMPLE_ZH, cut_sample, localize, subtitle_text
+from tests.conftest import SAMPLE_VIDEO, cut_sample, localize
 
 pytestmark = pytest.mark.slow
-
-
-def test_sample_transcribes_within_cer_target_in_simplified(tmp_path):
-    out = tmp_path / "out.srt"
-    result = localize("transcribe", SAMPLE_VIDEO, "-o", out, "--language", "zh")
-    assert result.code == 0, result.stderr
-    hypothesis, reference = subtitle_text(out), subtitle_text(SAMPLE_ZH)
-    cer = character_error_rate(reference, hypothesis)
-    print(f"CER {cer:.2%}")
-    assert cer <= 0.08
-    assert opencc.OpenCC("t2s").convert(hypothesis) == hypothesis  # nothing left in Traditional script
-    cues = pysubs2.load(str(out))
-    assert len(cues) >= 12 and all(0 < e.end - e.start <= 7000 for e in cues)
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
 
 
 def test_several_inputs_into_a_folder_as_json(tmp_path, ffmpeg):

@@ -1,11 +1,14 @@
 """One-shot transcription (``localize transcribe``): media files in, subtitle files out, no work store.
 
-It uses the same engine, guards and cue split as the pipeline, and checks every input before it loads
-the model or writes anything.
+It takes the pipeline's path, so the same video gives the same cues as a job's ``source_cues``: the same 16 kHz
+WAV extracted by ffmpeg (decoding the media another way resamples differently, and Whisper hears the difference),
+the same engine and guards, the same shot changes to snap to, the same cue split. It checks every input before
+it loads the model or writes anything.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +22,7 @@ from localize.progress import Reporter
 from localize.store import atomic_write_text
 from localize.subtitles.profiles import load_profile, screen
 from localize.subtitles.segment import source_cues
+from localize.subtitles.shots import detect_shots
 
 
 def plan_outputs(inputs: list[Path], output: Path, fmt: str) -> list[tuple[Path, Path, str]]:
@@ -38,6 +42,7 @@ def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, 
                      beam_size: int, compute_type: str, vad: bool, profile: str, reporter: Reporter) -> list[Path]:
     plan = plan_outputs(inputs, output, fmt)
     screen(profile)  # an unknown profile fails before the model loads
+    ffmpeg = media.find_ffmpeg()
     probes = {}
     for source, _, _ in plan:
         probes[source] = media.probe(source)
@@ -49,12 +54,15 @@ def transcribe_files(inputs: list[Path], output: Path, fmt: str, *, model: str, 
         for source, target, target_format in plan:
             reporter.stage_started(source.name, "transcribe")
             started = time.monotonic()
-            # faster-whisper decodes the media itself (PyAV): no intermediate WAV for a one-shot job.
-            transcript = engine.transcribe(source, options, lambda done, name=source.name:
-                                           reporter.stage_progress(name, "transcribe", done))
-            rate = Fraction(probes[source].fps) if probes[source].fps else None
-            rules = load_profile(profile, transcript.language, rate)
-            cues = tuple(t.cue for t in source_cues(transcript, rules, media_end_ms=probes[source].duration_ms))
+            with tempfile.TemporaryDirectory(prefix="localize-transcribe.") as temp:
+                audio = Path(temp) / "audio.wav"
+                media.extract_audio(source, audio, ffmpeg)
+                transcript = engine.transcribe(audio, options, lambda done, name=source.name:
+                                               reporter.stage_progress(name, "transcribe", done))
+            info = probes[source]
+            cuts = tuple(detect_shots(source, ffmpeg)) if info.width else ()
+            rules = load_profile(profile, transcript.language, Fraction(info.fps) if info.fps else None)
+            cues = tuple(t.cue for t in source_cues(transcript, rules, cuts, media_end_ms=info.duration_ms))
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(target, render_track(Track(transcript.language, cues), target_format, rules.screen))
             reporter.stage_finished(source.name, "transcribe", False, time.monotonic() - started)
