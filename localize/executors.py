@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from localize.asr.whisper import usable_cpus
+from localize.children import die_with_parent
 from localize.costs.usage import Usage
 from localize.engines import Engines
 from localize.errors import LocalizeError
@@ -116,6 +117,7 @@ _worker: Worker | None = None  # this pool process's worker, set once by its ini
 def _start_worker(job: Job, ffmpeg: str, cache_path: Path, cpu_threads: int, updates: multiprocessing.Queue) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle: it stops the pool
+    die_with_parent(multiprocessing.parent_process().pid)  # a killed runner takes its workers (and their ffmpeg)
     _worker = Worker(job, ffmpeg, cache_path, lambda *update: updates.put(update), cpu_threads)
 
 

@@ -11,10 +11,11 @@ import datetime as dt
 import glob as globlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from localize.costs.money import EXCHANGE_RATE, PRICE, SHARE, decimal_in
 from localize.costs.settings import CostSettings, ExchangeRate
 from localize.errors import BadInput
 from localize.glossary.characters import Character, load_characters
@@ -135,7 +136,11 @@ def _language_list(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         raise ValueError("must be a list of BCP-47 tags, e.g. [en, es-419, pt-BR]")
-    return tuple(dict.fromkeys(normalize_tag(text(v)) for v in items))
+    tags = [normalize_tag(text(v)) for v in items]
+    twice = next((tag for index, tag in enumerate(tags) if tag in tags[:index]), None)
+    if twice:
+        raise ValueError(f"'{twice}' is listed twice; list each language once")
+    return tuple(tags)
 
 
 def _natural_key(path: Path) -> list[Any]:
@@ -169,8 +174,10 @@ def _read_episodes(file: Path, raw: Any) -> tuple[Episode, ...]:
                     raise section.error(f"no subtitles for {video.name}: {subtitles} does not exist", "subtitles")
             episodes.append(Episode(id=_episode_id(_safe_stem(video)), video=video, subtitles=subtitles))
         return tuple(episodes)
-    if not isinstance(raw, list) or not raw:
-        raise BadInput(f"{file}: episodes: must be a list of videos or {{glob: PATTERN}}; got {kind_of(raw)}")
+    if raw == []:
+        raise BadInput(f"{file}: episodes: the list is empty; list at least one video, or give {{glob: PATTERN}}")
+    if not isinstance(raw, list):
+        raise BadInput(f"{file}: episodes: must be a list of videos or {{glob: PATTERN}}, got {kind_of(raw)}")
     episodes = []
     for index, item in enumerate(raw):
         where = f"episodes[{index}]"
@@ -294,19 +301,6 @@ def _day(value: Any) -> dt.date:
         raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
 
 
-def _positive_decimal(value: Any) -> Decimal:
-    """Money and rates are Decimal; a YAML float is read through its text so 7.1 stays 7.1."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be a number, got '{value}'")
-    try:
-        number = Decimal(text(value))
-    except InvalidOperation:
-        raise ValueError(f"'{value}' is not a number") from None
-    if not number.is_finite() or number <= 0:
-        raise ValueError(f"must be a positive number, got '{value}'")
-    return number
-
-
 def _read_costs(file: Path, raw: Any) -> CostSettings:
     section = Section(file, "costs", raw, ("rates", "rate_card", "policy"))
     raw_rates = section.get("rates", lambda v: v, [])
@@ -316,7 +310,7 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
     for index, item in enumerate(raw_rates):
         entry = Section(file, f"costs.rates[{index}]", item, ("currency", "date", "cny"))
         rate = ExchangeRate(entry.get("currency", _currency), entry.get("date", _day),
-                            entry.get("cny", _positive_decimal))
+                            entry.get("cny", decimal_in(EXCHANGE_RATE)))
         if rate.currency == "CNY":
             raise entry.error("CNY needs no rate; remove this entry", "currency")
         if any((r.currency, r.date) == (rate.currency, rate.date) for r in rates):
@@ -324,14 +318,15 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
         rates.append(rate)
     card = Section(file, "costs.rate_card", section.get("rate_card", lambda v: v, {}), RATE_CARD_KEYS)
     rate_card: dict[str, Any] = {"currency": card.get("currency", _currency, "CNY")}
-    rate_card |= {key: card.get(key, _price, Decimal(0)) for key in RATE_CARD_PRICES}
+    rate_card |= {key: card.get(key, decimal_in(PRICE), Decimal(0)) for key in RATE_CARD_PRICES}
     rate_card["leverage_grid"] = _read_leverage_grid(file, card.get("leverage_grid", lambda v: v, None))
     return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
 
 
 # Prices: compute per second (gpu_second for a stage that ran on a GPU: Whisper on cuda), machine translation
 # per source unit, LLM per 1000 tokens, and human translation per TM-weighted source unit (a character for
-# Chinese), the weights coming from leverage_grid.
+# Chinese), the weights coming from leverage_grid. Each is bounded (money.PRICE: 0 to 1000000, 6 decimals), so
+# no price can overflow the ledger's arithmetic once the run is under way.
 RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit")
 RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid")
 
@@ -350,25 +345,7 @@ def _read_leverage_grid(file: Path, raw: Any) -> dict[str, Decimal]:
     if missing:
         raise grid.error(f"has no weight for {', '.join(repr(b) for b in missing)}; give one for every band "
                          f"({', '.join(BANDS)}), e.g. \"1.00\" for no discount")
-    return {band: grid.get(band, _weight) for band in BANDS}
-
-
-def _weight(value: Any) -> Decimal:
-    """A band's share of the full rate: 0 to 1, read through its text so 0.3 stays 0.3."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be a number from 0 to 1, got '{value}'")
-    try:
-        share = Decimal(text(value))
-    except InvalidOperation:
-        raise ValueError(f"'{value}' is not a number; write a share such as \"0.30\" for 30 %") from None
-    if not share.is_finite() or not 0 <= share <= 1:
-        raise ValueError(f"must be a share from 0 to 1 (\"0.30\" for 30 %), got '{value}'")
-    return share
-
-
-def _price(value: Any) -> Decimal:
-    """A rate-card price: zero (a quantity logged but not charged) or a positive decimal."""
-    return Decimal(0) if str(value).strip() in ("0", "0.0") else _positive_decimal(value)
+    return {band: grid.get(band, decimal_in(SHARE)) for band in BANDS}
 
 
 def _engine_list(value: Any) -> tuple[str, ...]:
@@ -406,12 +383,16 @@ def _read_translation(file: Path, raw: Any) -> TranslationSettings:
 
 
 def select_episodes(job: Job, spec: str | None) -> tuple[Episode, ...]:
-    """Pick episodes by 1-based position ("1-3,7") or by id ("ep01,ep03"); None means all."""
-    if not spec:
+    """Pick episodes by 1-based position ("1-3,7") or by id ("ep01,ep03"); None means all. A spec naming
+    nothing ("", ",") is a mistake, never "all" or "none"."""
+    if spec is None:
         return job.episodes
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if not parts:
+        raise BadInput(f"--episodes: '{spec}' names no episode; give positions or ids, e.g. 1-3,7 or ep01,ep02")
     chosen: list[Episode] = []
     by_id = {e.id: e for e in job.episodes}
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
+    for part in parts:
         if part in by_id:
             chosen.append(by_id[part])
             continue

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import av
 import ffmpeg
 
+from localize import children
 from localize.errors import BadInput, Unavailable
 
 ASR_SAMPLE_RATE = 16_000
@@ -81,9 +81,12 @@ def probe(path: Path) -> Probe:
         raise BadInput(f"media file is empty (0 bytes): {path}")
     try:
         with av.open(str(path)) as container:
-            streams = tuple(_stream_info(s) for s in container.streams if s.type in ("video", "audio", "subtitle"))
+            streams = tuple(_stream_info(s) for s in container.streams
+                            if s.type in ("video", "audio", "subtitle") and not _is_cover_art(s))
             duration_ms = _duration_ms(container)
             fmt = container.format.name
+            if streams and duration_ms > 0:
+                _require_complete(container, path)
     except av.error.FFmpegError as exc:
         raise BadInput(f"not a readable audio/video file: {path} ({exc.strerror or type(exc).__name__})") from None
     if not streams or duration_ms <= 0:
@@ -140,7 +143,58 @@ def extract_audio(source: Path, target: Path, ffmpeg_binary: str) -> None:
         .overwrite_output()
         .compile(cmd=ffmpeg_binary)
     )
-    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    result = children.run(command, text=True)
     if result.returncode != 0:
         reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
         raise BadInput(f"ffmpeg could not extract audio from {source}: {reason}")
+
+
+def require_picture(info: Probe) -> None:
+    """A release package shows the episode: an audio-only file (or one whose only image is cover art) cannot be one."""
+    if not info.width:
+        raise BadInput(f"{info.path} has no video stream; a release package needs the episode's picture: "
+                       "give the episode's video file, not its audio")
+
+
+def _is_cover_art(stream: av.stream.Stream) -> bool:
+    """An .m4a's album cover is a one-picture "video" stream; it is not the episode's picture."""
+    return stream.type == "video" and bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+# Containers whose header declares every sample (MP4/MOV) or the length (Matroska/WebM): a file cut short still
+# opens and plays up to the cut, so only comparing what the header promises with the data finds it. Elsewhere
+# (MPEG-TS, raw streams) the duration is estimated from the file size and there is nothing to compare with.
+_DECLARED_LENGTH = ("mov", "matroska")
+_TRUNCATION_SLACK_S = 0.5  # stream ends legitimately differ by a frame or an audio packet, never by half a second
+
+
+def _require_complete(container: av.container.InputContainer, path: Path) -> None:
+    """Raise BadInput when the file is cut short (an interrupted download or copy). Cheap: seek to the last
+    second and read the packets from there, without decoding; a packet the file ends inside is flagged corrupt."""
+    if not container.duration or not container.format.name.startswith(_DECLARED_LENGTH):
+        return
+    declared_s = container.duration / 1_000_000
+    start_s = (container.start_time or 0) / 1_000_000
+    seek_s = max(0.0, declared_s - 1)
+    end_s, partial = None, False
+    streams = [s for s in container.streams if s.type in ("video", "audio")]
+    try:
+        container.seek(int((start_s + seek_s) * 1_000_000), backward=True)
+        for packet in container.demux(*streams):
+            if packet.pts is None or packet.time_base is None:
+                continue  # the empty packet that flushes a demuxer
+            partial |= packet.is_corrupt
+            packet_end_s = float((packet.pts + (packet.duration or 0)) * packet.time_base) - start_s
+            end_s = packet_end_s if end_s is None else max(end_s, packet_end_s)
+    except av.error.FFmpegError:
+        partial = True
+    if end_s is None:
+        stops = f"before {seek_s:.2f} s"
+    elif end_s < declared_s - _TRUNCATION_SLACK_S:
+        stops = f"at {end_s:.2f} s"
+    elif partial:
+        stops = "inside its last packet"
+    else:
+        return
+    raise BadInput(f"media file is truncated: {path} (its header declares {declared_s:.2f} s, its data stops "
+                   f"{stops}); copy or download it again")

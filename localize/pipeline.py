@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localize import media
 from localize.costs import ledger
 from localize.costs.auto import TM_WEIGHTED_ITEM, StageRun, stage_costs
 from localize.costs.money import rate_for
+from localize.costs.policies import load_policy
 from localize.errors import BadInput
 from localize.executors import Executor, Task, TaskResult, make_executor
 from localize.job import Episode, Job
@@ -40,9 +42,21 @@ def cache_key(stage: Stage, input_hashes: dict[str, str], settings: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def preflight(job: Job, episodes: tuple[Episode, ...]) -> list[EpisodeGraph]:
-    """Fail on bad media, subtitles, models, engines or fonts before a single file is written; return the graph."""
+@dataclass(frozen=True)
+class Preflight:
+    """A job checked to run: the chosen episodes' graphs, the stages to re-run, the ffmpeg binary stages call."""
+
+    graphs: list[EpisodeGraph]
+    forced: set[str]
+    ffmpeg: str
+
+
+def preflight(job: Job, episodes: tuple[Episode, ...], force: tuple[str, ...] = ()) -> Preflight:
+    """Fail on bad media, subtitles, models, engines, fonts, rates or policy before a single file is written.
+    ``localize run`` and ``localize job check`` both call this, so a job check refuses every job that ``run`` would
+    refuse before its first stage."""
     graphs = build_graph(job, episodes)
+    forced = check_force(force, job)
     for graph in graphs:
         for stage in graph.stages:
             if stage.check_episode:
@@ -50,12 +64,17 @@ def preflight(job: Job, episodes: tuple[Episode, ...]) -> list[EpisodeGraph]:
     currency = job.costs.rate_card["currency"]
     if currency != "CNY":  # automatic cost entries must be priceable before the first stage runs
         rate_for(job.costs.rates, currency, dt.datetime.now(dt.timezone.utc).date(), job.path)
+    if job.costs.policy:  # a claim is made long after the run: a misspelt policy must not wait until then
+        try:
+            load_policy(job.costs.policy)
+        except BadInput as exc:
+            raise BadInput(f"{job.path}: costs.policy: {str(exc).removeprefix('--policy: ')}") from None
     checked: set[str] = set()
     for stage in (stage for graph in graphs for stage in graph.stages):
         if stage.preflight and stage.name not in checked:
             checked.add(stage.name)
             stage.preflight(job)
-    return graphs
+    return Preflight(graphs, forced, media.find_ffmpeg())
 
 
 def check_force(names: tuple[str, ...], job: Job) -> set[str]:

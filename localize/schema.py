@@ -59,7 +59,9 @@ class Section:
             return default
         try:
             return parse(self.data[key])
-        except BadInput as exc:  # re-raise with the file and key in front
+        except BadInput as exc:  # re-raise with the file and key in front, unless a nested section put them there
+            if str(exc).startswith(f"{self.file}: "):
+                raise
             raise self.error(str(exc), key) from None
         except (TypeError, ValueError) as exc:
             raise self.error(str(exc), key) from None

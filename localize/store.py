@@ -8,15 +8,20 @@ Layout::
     <work>/<episode>/<stage>/…     artifacts, each written to a temp name and renamed into place
 
 A crash at any moment leaves either the old artifact or the new one under a final name, never half a file.
+Files are created 0666 less the umask, as any other program's: what we deliver goes to whoever uploads it.
+A store that cannot be written (a read-only mount, another user's folder) is opened read-only: what only reads
+it (status, export, costs verify and report) works, and ``lock`` refuses a run there in one line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -73,10 +78,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def open_temp_file(folder: Path, prefix: str, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new file under a random name in ``folder``, open for writing. ``mkstemp`` makes every file 0600, so a
+    deliverable renamed from one would hide from the uploader; here the umask decides, as for any other file."""
+    path = folder / f"{prefix}{secrets.token_hex(8)}{suffix}"
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file in the same folder, fsync, then rename over the final name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temp = open_temp_file(path.parent, f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -84,8 +96,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        temp.unlink(missing_ok=True)
         raise
 
 
@@ -101,16 +112,48 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a database for reading only. ``mode=ro`` reads a WAL database only where its ``-shm`` index exists
+    or can be made; in a read-only folder after the last writer has closed (so nobody writes) neither holds,
+    and SQLite reads the file as it stands only when told it is ``immutable``."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    try:
+        db.execute("PRAGMA schema_version")
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)  # no space left, disk quota exceeded
+
+
+def storage_refused(error: BaseException) -> str | None:
+    """What to tell the user when the disk is full or read-only (their machine's to fix, not a bug), else None."""
+    code = getattr(error, "sqlite_errorcode", None) or 0
+    oserror = error.errno if isinstance(error, OSError) else None
+    # SQLite says IOERR_SHMSIZE where it cannot grow the WAL index: its documented sign of a full disk
+    if code & 0xFF == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR_SHMSIZE or oserror in _FULL_ERRNOS:
+        return f"the disk is full ({error}); free some space and run the same command again"
+    if code & 0xFF == sqlite3.SQLITE_READONLY or oserror == errno.EROFS:
+        return f"the work store cannot be written ({error}); use a --work folder you may write to"
+    return None
+
+
 class WorkStore:
-    """One work directory. Open it with ``WorkStore.open``; it creates nothing until you ask it to."""
+    """One work directory; it creates nothing until you ask it to."""
 
     def __init__(self, root: Path):
         self.root = root
         self._db: sqlite3.Connection | None = None
+        self._read_only = False
 
     # --- state database -------------------------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
+        if self._db is None and self.exists() and not self.writable():
+            self._db, self._read_only = connect_read_only(self.root / "state.sqlite"), True
         if self._db is None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.root / "state.sqlite", timeout=30, isolation_level=None)
@@ -144,12 +187,18 @@ class WorkStore:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite rolls back by itself on a full disk: ROLLBACK would hide why
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
     def exists(self) -> bool:
         return (self.root / "state.sqlite").is_file()
+
+    def writable(self) -> bool:
+        """Whether this process may write the store (``access`` also sees a read-only mount, even for root)."""
+        state = self.root / "state.sqlite"
+        return os.access(self.root, os.W_OK) and (not state.exists() or os.access(state, os.W_OK))
 
     def close(self) -> None:
         if self._db is not None:
@@ -194,6 +243,8 @@ class WorkStore:
         if row and tuple(row[:3]) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
             return row[3]
         digest = sha256_file(path)
+        if self._read_only:
+            return digest  # not memoised: hashed again next time
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?, ?)",
                             (key, stat.st_size, stat.st_mtime_ns, stat.st_ino, digest))
@@ -204,7 +255,8 @@ class WorkStore:
         return self.root / episode / stage
 
     def new_staging(self, episode: str, stage: str) -> Path:
-        """A private folder for one run of a stage to write into; ``publish`` moves its files under final names."""
+        """A private folder for one run of a stage to write into; ``publish`` moves its files under final names.
+        Its name is new every time, so a killed run's child still writing somewhere never writes into ours."""
         parent = self.stage_dir(episode, stage)
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(dir=parent, prefix=".staging-"))
@@ -230,10 +282,20 @@ class WorkStore:
     # --- the run lock ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, command: str) -> Iterator[None]:
-        """Hold an exclusive flock for the whole run; the kernel drops it if the process dies."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / "run.lock"
-        handle = path.open("a+")
+        """Hold an exclusive flock for the whole run; the kernel drops it if the process dies. A store this
+        process may not write is refused here, before anything has run."""
+        refused = BadInput(f"work dir {self.root} is read-only here; a run writes its results there: "
+                           "make it writable or choose another --work")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = (self.root / "run.lock").open("a+")
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise refused from None
+        if not self.writable():
+            handle.close()
+            raise refused
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -16,8 +16,9 @@ import pytest
 
 from localize.costs import ledger
 from localize.costs.chain import entry_hash
+from localize.costs.policies import Work, load_policy, unmet_conditions
 from localize.store import WorkStore
-from tests.conftest import localize, write_job
+from tests.conftest import REPO, localize, write_job
 
 RATES = """costs:
   policy: city-30
@@ -338,3 +339,45 @@ def test_invoice_is_stored_by_hash(tmp_path: Path) -> None:
     with sqlite3.connect(work / "state.sqlite") as db:
         origin, digest = db.execute("SELECT origin, evidence_sha256 FROM ledger").fetchone()
     assert origin == "invoice" and (work / "invoices" / f"{digest}.pdf").read_bytes() == invoice.read_bytes()
+
+
+def readme_job(folder: Path) -> Path:
+    """README's job example, taken from README.md as it is now, in a folder laid out as the example assumes
+    (jobs/ beside samples/ and glossaries/, its own files beside it): a README that drifts fails here."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## Job files\n"):]
+    example = section[section.index("```yaml\n") + len("```yaml\n"):section.index("\n```", section.index("```yaml"))]
+    jobs = folder / "jobs"
+    jobs.mkdir()
+    for name in ("samples", "glossaries"):
+        (folder / name).symlink_to(REPO / name)
+    for name, source in (("characters.yaml", "characters.yaml"), ("memory.tmx", "ep01.en.tmx"),
+                         ("ep01.zh.srt", "ep01.zh.srt")):
+        (jobs / name).write_bytes((REPO / "samples" / source).read_bytes())
+    job = jobs / "readme.yaml"
+    job.write_text(example + "\n", encoding="utf-8")
+    return job
+
+
+def test_readme_job_example_carries_what_a_claim_needs(tmp_path: Path) -> None:
+    job, work = readme_job(tmp_path), tmp_path / "work"
+    add(job, work, "translation", "1000", "USD", "--date", "2025-03-01", "--lang", "en")  # README's rate: 7.10
+    launch(job, work)
+    done = localize("costs", "claim", job, "--work", work, "--json")  # README's costs.policy: city-30
+    assert done.code == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    # 1000 USD × 7.10 = 7100.00 CNY of 译制; × 0.30 = 2130.00
+    assert (result["policy"], unmet(result), result["eligible_cost"], result["subsidy_after_caps"]) == \
+        ("city-30", [], "7100.00", "2130.00")
+
+
+@pytest.mark.parametrize("series, named", [
+    (dict(first_producer="本地影业"), "add series.first_producer_region (where it is registered, e.g. 杭州) to"),
+    (dict(first_producer_region="杭州"), "add series.first_producer (the 出品方, as registered) to the job"),
+    ({}, "add series.first_producer (the 出品方, as registered) and series.first_producer_region"),
+])
+def test_an_unmet_producer_condition_names_the_job_key_to_add(series: dict, named: str) -> None:
+    work = Work("zh-Hans", ("en",), licence="L", **series)
+    found = [u["detail"] for u in unmet_conditions(load_policy("city-30"), work, []) if u["condition"] ==
+             "producer_local"]
+    assert len(found) == 1 and found[0].startswith(named), found

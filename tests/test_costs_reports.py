@@ -16,6 +16,8 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+from localize.costs.report import table_rows
+from localize.costs.tables import UNASSIGNED, tables
 from tests.conftest import localize
 from tests.test_costs import YEARLY, add, last_hash, launch, make_job
 
@@ -82,6 +84,8 @@ def test_report_tables_reconcile_to_the_ledger(tmp_path: Path) -> None:
     assert episodes == ["1", "2", "3", "10", "(未指定 unassigned)"]  # numeric order, unassigned last
     languages = {r[0]: r[2] for r in read_csv(tmp_path / "report" / "costs_by_language.csv")[1:-1]}
     assert languages == {"en": "8289.50", "es": "2399.99", "(未指定 unassigned)": "99.99"}
+    stages = [r[0] for r in read_csv(tmp_path / "report" / "costs_by_stage.csv")[1:-1]]
+    assert stages == ["翻译 translate", "审校 review", "配音 dub", "(未指定 unassigned)"]  # pipeline order
 
     with zipfile.ZipFile(tmp_path / "report" / "costs.xlsx") as book:
         assert book.testzip() is None
@@ -90,7 +94,7 @@ def test_report_tables_reconcile_to_the_ledger(tmp_path: Path) -> None:
         assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"} \
             <= set(book.namelist())
         sheets = ET.fromstring(book.read("xl/workbook.xml")).findall(".//m:sheet", NS)
-        assert len(sheets) == 4 and "语言" in sheets[2].get("name")
+        assert [sheet.get("name") for sheet in sheets] == ["剧集 Series", "集 Episode", "语言 Language", "环节 Stage"]
         for index in range(1, 5):
             rows = sheet_rows(book, index)
             assert sum(r[2] for r in rows[1:-1]) == total == rows[-1][2]
@@ -202,3 +206,19 @@ def test_claim_pack_unknown_policy_writes_nothing(tmp_path: Path) -> None:
     add(job, work, "translation", "1000")
     done = localize("claim", "pack", job, "--work", work, "--policy", "nowhere-99", "-o", tmp_path / "claim.zip")
     assert done.code == 2 and not (tmp_path / "claim.zip").exists()
+
+
+def test_stages_are_in_pipeline_order_and_every_row_is_labelled_in_both_languages() -> None:
+    stages = ["package.youtube-shorts", "fit.en", "zz-marketing", "draft.es", "source_cues", "", "import", "dub",
+              "draft.en", "band", "ingest", "shots", "fit.dub.en", "fit.es"]
+    entries = [{"stage": stage, "amount_cny": "1.00"} for stage in stages]
+    table = next(t for t in tables(entries) if t.name == "stage")
+    assert [key for key, _, _ in table.rows] == [
+        "ingest", "shots", "import", "source_cues", "draft.en", "draft.es", "fit.en", "fit.es", "dub", "fit.dub.en",
+        "band", "package.youtube-shorts", "zz-marketing", UNASSIGNED]
+    labels = [row[0] for row in table_rows(table)]
+    assert labels == [
+        "环节 Stage", "导入 ingest", "镜头检测 shots", "字幕导入 import", "源字幕 source_cues", "翻译初稿 draft.en",
+        "翻译初稿 draft.es", "译文字幕适配 fit.en", "译文字幕适配 fit.es", "配音 dub", "配音对轨 fit.dub.en",
+        "原字幕区域检测 band", "打包 package.youtube-shorts", "其他 zz-marketing", UNASSIGNED, "合计 Total"]
+    assert all(re.fullmatch(r"[\u4e00-\u9fff（）()]+ [ -~]+", label) for label in labels), "Chinese, then English"

@@ -107,3 +107,28 @@ def test_bad_profile_and_broken_file_are_bad_input(tmp_path):
     broken.write_text("1\n00:00:01,000 --> 00:00:03,000\nHello\n\n2\n00:00:0x,000 --> 00:00:05,000\nBye\n")
     result = localize("qc", "subs", broken, "--lang", "en")
     assert result.code == 2 and "line 6" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_megabyte_line_is_echoed_short(tmp_path):
+    """Issue 12: an error about a 1 MB line quoted the whole line; now one short line with the length."""
+    huge = "x" * 1_000_000
+    stray = tmp_path / "stray.srt"
+    stray.write_text(f"{huge}\n1\n00:00:01,000 --> 00:00:03,000\nHello.\n", encoding="utf-8")
+    bad_time = tmp_path / "bad_time.srt"
+    bad_time.write_text(f"1\n00:00:01,000 --> 00:00:03,000\nHello.\n\n2\n{huge} --> 00:00:05,000\nBye.\n",
+                        encoding="utf-8")
+    for path, command in ((stray, ("qc", "subs")), (bad_time, ("subs", "fix", "-o", tmp_path / "out.srt"))):
+        result = localize(*command, path, "--lang", "en")
+        lines = result.stderr.strip().splitlines()
+        assert result.code == 2 and len(lines) == 1 and len(lines[0]) < 300, lines[0][:300]
+        assert "x" * 80 + "…' (1,000,000 characters)" in lines[0]
+
+
+def test_a_megabyte_cue_is_checked_and_fixed_with_short_messages(tmp_path):
+    """A valid cue of 1 MB of text: QC measures it (no quadratic line breaking), and says so briefly."""
+    srt = tmp_path / "huge.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\n" + "我" * 1_000_000 + "\n", encoding="utf-8")
+    result = localize("subs", "fix", srt, "-o", tmp_path / "out.srt", "--lang", "zh", "--json")
+    assert result.code == 1 and "Traceback" not in result.stderr
+    rules = {(v["rule"], v["measured"]) for v in json.loads(result.stdout)["violations"]}
+    assert ("line_chars", "500000 characters") in rules

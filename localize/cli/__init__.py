@@ -14,14 +14,15 @@ Here: the top-level group ``main`` (errors to exit codes) and shared helpers; ea
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 
 from localize import __version__
-from localize.errors import EXIT_INTERRUPTED, LocalizeError
+from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, LocalizeError
 from localize.job import Job
-from localize.store import check_work_dir
+from localize.store import check_work_dir, storage_refused
 
 
 class LocalizeGroup(click.Group):
@@ -33,6 +34,11 @@ class LocalizeGroup(click.Group):
         except LocalizeError as exc:
             click.echo(f"error: {exc}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from None
+        except (OSError, sqlite3.OperationalError) as exc:  # a full or read-only disk is the user's, not a bug
+            if (message := storage_refused(exc)) is None:
+                raise
+            click.echo(f"error: {message}", err=True)
+            raise click.exceptions.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             click.echo("interrupted: finished stages are kept; run the same command again to resume", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None

@@ -12,11 +12,11 @@ from localize.cli import _work_dir, main
 from localize.costs import launches as launch_records
 from localize.costs import ledger
 from localize.costs.claim_pack import write_pack
-from localize.costs.money import cents, parse_amount, parse_currency
+from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
 from localize.costs.policies import Work, claim, claimed_amount, load_policy
 from localize.costs.report import write_report
 from localize.costs.tables import ledger_total
-from localize.errors import EXIT_QC_FAILED, LocalizeError
+from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.job import Job, load_job
 from localize.languages import normalize_tag
 from localize.store import WorkStore
@@ -36,11 +36,27 @@ def _day_option(value: str | None) -> dt.date | None:
         raise LocalizeError(f"--date: '{value}' is not a date; write YYYY-MM-DD") from None
 
 
+def _output(value: str, folder: bool) -> Path:
+    """``-o``, checked before anything is computed: a report is a folder and a claim pack a file, and neither
+    replaces a thing of the other kind, nor can it be made inside a file."""
+    path = Path(value)
+    existing = next(p for p in (path, *path.parents) if p.exists())  # "." or "/" always does
+    if existing == path and folder and not path.is_dir():
+        raise BadInput(f"-o: {path} is a file, not a folder; the report is several files: give a new or existing "
+                       f"folder, e.g. -o {path.parent / (path.stem + '_report')}")
+    if existing == path and not folder and path.is_dir():
+        raise BadInput(f"-o: {path} is a folder; give the zip file to write, e.g. -o {path / 'claim.zip'}")
+    if existing != path and not existing.is_dir():
+        raise BadInput(f"-o: {existing} is a file, so {path} cannot be made inside it; choose another path")
+    return path
+
+
 @costs.command("add")
 @click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
 @click.option("--work", metavar="DIR", help="Work directory (default: work/<job name> beside the job).")
 @click.option("--item", required=True, help="What was paid for, e.g. 配音演员, translation, subtitling.")
-@click.option("--amount", required=True, help="The total, e.g. 1200 or 99.50 (rounded half-up to cents).")
+@click.option("--amount", required=True,
+              help="The total, e.g. 1200 or 99.50 (rounded half-up to cents; at most 10^12, 6 decimals).")
 @click.option("--currency", required=True, help="ISO 4217 code; not CNY needs a dated rate under costs.rates.")
 @click.option("--episode", default="", help="Episode id or number the cost belongs to.")
 @click.option("--lang", default="", metavar="TAG", help="Target language the cost belongs to.")
@@ -58,7 +74,7 @@ def costs_add(job_file: str, work: str | None, item: str, amount: str, currency:
     """
     job = load_job(job_file)
     total = parse_amount(amount)
-    count = parse_amount(quantity, "--quantity") if quantity is not None else None
+    count = parse_amount(quantity, "--quantity", QUANTITY) if quantity is not None else None
     cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=total, quantity=count, unit=unit,
                        unit_price=cents(total / count) if count else None, series=job.series.title,
                        episode=episode, language=normalize_tag(lang) if lang else "", stage=stage,
@@ -106,7 +122,8 @@ def work_of(job: Job) -> Work:
     return Work(job.source_language, job.targets, series.licence, series.first_producer, series.first_producer_region)
 
 
-CLAIMED_HELP = "CNY already granted under this policy this year (other works); counts against its yearly cap."
+CLAIMED_HELP = ("CNY already granted under this policy this year (other works); counts against its yearly cap. "
+                "0 to 10^12, to the fen.")
 
 
 @costs.command("claim")
@@ -154,9 +171,13 @@ def costs_report(job_file: str, work: str | None, output: str) -> None:
     Example: localize costs report jobs/sample.yaml -o reports/
     """
     job = load_job(job_file)
+    target = _output(output, folder=True)
     store = WorkStore(_work_dir(job, work))
     entries = ledger.entries(store.db) if store.exists() else []
-    written = write_report(entries, job.series.title, Path(output))
+    try:
+        written = write_report(entries, job.series.title, target)
+    except OSError as exc:  # no permission, disk full: the system's reason, in one line
+        raise BadInput(f"-o: cannot write the report to {output}: {exc.strerror or exc}") from None
     click.echo(f"wrote {len(written)} files to {output}: {len(entries)} entries, "
                f"total {ledger_total(entries)} CNY")
 
@@ -210,10 +231,13 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str
     name = policy or job.costs.policy
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
-    chosen, already = load_policy(name), claimed_amount(claimed)
+    chosen, already, target = load_policy(name), claimed_amount(claimed), _output(output, folder=False)
     store = WorkStore(_work_dir(job, work))
     result = claim(store, work_of(job), chosen, already)
-    files = write_pack(store, result, Path(output))
+    try:
+        files = write_pack(store, result, target)
+    except OSError as exc:
+        raise BadInput(f"-o: cannot write the claim pack to {output}: {exc.strerror or exc}") from None
     click.echo(f"wrote {output}: {len(files)} files, subsidy after caps {result['subsidy_after_caps']} CNY")
     for unmet in result["unmet_conditions"]:
         click.echo(f"unmet: {unmet['condition']}: {unmet['detail']}", err=True)

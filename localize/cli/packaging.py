@@ -42,6 +42,7 @@ def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, 
     Example: localize package ep01.mp4 --subs en=ep01.en.srt --subs zh=ep01.zh.srt --profile youtube-shorts -o out
     """
     chosen = load_delivery_profile(profile)
+    media.require_picture(media.probe(Path(video)))  # before any subtitle is read or anything is built
     release = Release(series_title or Path(video).stem, episode, producer, licence)
     band = parse_band(mask_band) if mask_band else chosen.mask_band
     manifest = build_package(Path(video), parse_subs(subs_specs), chosen, Path(output), release,

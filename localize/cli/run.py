@@ -10,13 +10,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from localize import media
 from localize.asr.oneshot import transcribe_files
 from localize.cli import _work_dir, main
 from localize.errors import EXIT_QC_FAILED
-from localize.job import load_job, select_episodes
+from localize.job import Job, load_job, select_episodes
 from localize.languages import normalize_tag
-from localize.pipeline import check_force, preflight, run_job
+from localize.pipeline import Preflight, preflight, run_job
 from localize.progress import make_reporter
 from localize.report import series
 from localize.report.status_table import status_table
@@ -42,16 +41,11 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
     Example: localize run jobs/sample.yaml --episodes 1-3 --jobs 2 --json
     """
     started = time.monotonic()
-    job = load_job(job_file)
-    selected = select_episodes(job, episodes)
-    forced = check_force(force, job)
-    work_dir = _work_dir(job, work)
-    ffmpeg_binary = media.find_ffmpeg()
-    graphs = preflight(job, selected)
+    job, work_dir, ready = _checked(job_file, work, episodes, force)
     reporter = make_reporter()
     try:
-        outcomes = run_job(job, graphs, work_dir, forced, reporter, ffmpeg_binary, command=f"localize run {job_file}",
-                           jobs=jobs, fail_fast=fail_fast,
+        outcomes = run_job(job, ready.graphs, work_dir, ready.forced, reporter, ready.ffmpeg,
+                           command=f"localize run {job_file}", jobs=jobs, fail_fast=fail_fast,
                            finished=lambda outcomes: series.write(job, work_dir, outcomes))
     finally:
         reporter.close()
@@ -87,6 +81,16 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
         codes.append(EXIT_QC_FAILED)
     if codes:
         sys.exit(max(codes))
+
+
+def _checked(job_file: str, work: str | None = None, episodes: str | None = None,
+             force: tuple[str, ...] = ()) -> tuple[Job, Path, Preflight]:
+    """Everything ``run`` checks before its first stage; ``job check`` calls it too, so it fails on every job that
+    ``run`` would refuse."""
+    job = load_job(job_file)
+    selected = select_episodes(job, episodes)
+    work_dir = _work_dir(job, work)
+    return job, work_dir, preflight(job, selected, force)
 
 
 @main.command()
@@ -126,8 +130,7 @@ def job_check(job_file: str) -> None:
 
     Example: localize job check jobs/sample.yaml
     """
-    loaded = load_job(job_file)
-    preflight(loaded, loaded.episodes)
+    loaded, _, _ = _checked(job_file)
     sources = sorted({e.source for e in loaded.episodes})
     click.echo(f"ok: job '{loaded.name}': {len(loaded.episodes)} episodes, source {loaded.source_language} "
                f"({', '.join(sources)}), targets {', '.join(loaded.targets) or 'none'}")

@@ -37,6 +37,9 @@ def _subtitle_context(file: str, profile: str, lang: str, video: str | None):
     return track, load_profile(profile, language, fps), cuts, end
 
 
+TABLE_ROWS = 200  # a terminal table of 100 k violations takes minutes to draw and nobody reads it
+
+
 def _print_violations(violations, as_json: bool, qc_report: dict) -> None:
     if as_json:
         click.echo(json.dumps(qc_report, ensure_ascii=False, indent=2))
@@ -45,8 +48,10 @@ def _print_violations(violations, as_json: bool, qc_report: dict) -> None:
                         f"{qc_report['language']}, {qc_report['fps']} fps)")
     for column in ("cue", "rule", "measured", "limit"):
         table.add_column(column)
-    for v in violations:
+    for v in violations[:TABLE_ROWS]:
         table.add_row(str(v.cue), v.rule, v.measured, v.limit)
+    if len(violations) > TABLE_ROWS:
+        table.caption = f"first {TABLE_ROWS} of {len(violations)} violations; --json lists them all"
     Console().print(table if violations else f"QC passed: {qc_report['cues']} cues ({qc_report['profile']}, "
                                              f"{qc_report['language']})")
 

@@ -63,9 +63,15 @@ def _create_heads(db: sqlite3.Connection) -> None:
                "entry_sha256 TEXT NOT NULL)")
 
 
+def _exists(db: sqlite3.Connection, table: str) -> bool:
+    """Reading never creates a table: a read-only store (status, verify, reports) must stay readable."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
 def head(db: sqlite3.Connection, table: str) -> Head | None:
     """The table's head record, or None for a store whose chain predates head records."""
-    _create_heads(db)
+    if not _exists(db, HEADS):
+        return None
     found = db.execute(f"SELECT entries, entry_sha256 FROM {HEADS} WHERE name = ?", (table,)).fetchone()
     return Head(found[0], found[1]) if found else None
 
@@ -88,7 +94,8 @@ def append(db: sqlite3.Connection, table: str, columns: tuple[str, ...], values:
         row = _append_row(db, table, columns, values)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite rolls back by itself on a full disk: ROLLBACK would hide why
+            db.execute("ROLLBACK")
         raise
     return row
 
@@ -108,7 +115,8 @@ def _append_row(db: sqlite3.Connection, table: str, columns: tuple[str, ...], va
 
 
 def rows(db: sqlite3.Connection, table: str, columns: tuple[str, ...]) -> list[dict]:
-    create(db, table, columns)
+    if not _exists(db, table):
+        return []
     names = ("id", *columns, "prev_sha256", "entry_sha256")
     found = db.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id").fetchall()
     return [dict(zip(names, r, strict=True)) for r in found]

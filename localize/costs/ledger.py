@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from localize.costs import chain
 from localize.costs.money import cents, rate_for
 from localize.costs.settings import ExchangeRate
 from localize.errors import BadInput
-from localize.store import WorkStore, sha256_file
+from localize.store import WorkStore, open_temp_file, sha256_file
 
 TABLE = "ledger"
 COLUMNS = ("time", "date", "series", "episode", "language", "stage", "item", "quantity", "unit", "unit_price",
@@ -119,7 +118,7 @@ def store_invoice(work: Path, invoice: Path) -> str:
     if target.is_file():
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".invoice-", suffix=".tmp")
+    handle, temp = open_temp_file(target.parent, ".invoice-")
     os.close(handle)
     try:
         shutil.copyfile(invoice, temp)

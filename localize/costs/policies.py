@@ -4,13 +4,13 @@ can make under one: eligible 译制 cost, subsidy before and after caps, and eve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from localize.costs import launches as launch_records
 from localize.costs import ledger
-from localize.costs.money import cents, parse_amount
+from localize.costs.money import GRANT, SHARE, cents, decimal_in, parse_amount
 from localize.errors import BadInput
 from localize.schema import Section, as_list, choice, load_yaml, text
 from localize.store import WorkStore
@@ -52,25 +52,14 @@ class Work:
     first_producer_region: str = ""
 
 
-def _money(value: Any) -> Decimal:
-    try:
-        number = Decimal(text(value))
-    except InvalidOperation:
-        raise ValueError(f"'{value}' is not a number; write it as text, e.g. \"0.30\"") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"must be a number ≥ 0, got '{value}'")
-    return number
-
-
 def _read(file: Path, name: str, raw: Any) -> Policy:
     section = Section(file, f"policies.{name}", raw, KEYS)
-    rate = section.get("rate", _money)
-    if rate > 1:
-        raise section.error(f"is a share between 0 and 1 (0.30 for 30 %), got {rate}", "rate")
+    grant = decimal_in(GRANT)
     return Policy(
         name=name, title=section.get("title", text), title_zh=section.get("title_zh", text, ""),
-        source=section.get("source", text, ""), rate=rate, cap_per_work=section.get("cap_per_work", _money, None),
-        cap_per_company_year=section.get("cap_per_company_year", _money, None),
+        source=section.get("source", text, ""), rate=section.get("rate", decimal_in(SHARE)),
+        cap_per_work=section.get("cap_per_work", grant, None),
+        cap_per_company_year=section.get("cap_per_company_year", grant, None),
         region=section.get("region", text, ""),
         platforms=tuple(text(p) for p in as_list(section.get("platforms", lambda v: v, []))),
         counts_as_translation=tuple(text(w) for w in as_list(section.get("counts_as_translation", lambda v: v))),
@@ -128,22 +117,21 @@ def unmet_conditions(policy: Policy, work: Work, launches: list[dict]) -> list[d
                                     "localize release record"})
     if "producer_local" in policy.conditions:
         region = work.first_producer_region
-        if not work.first_producer or not region:
-            unmet.append({"condition": "producer_local",
-                          "detail": "series.first_producer and series.first_producer_region must both be set"})
+        missing = [f"series.{key} ({what})" for key, value, what in (
+            ("first_producer", work.first_producer, "the 出品方, as registered"),
+            ("first_producer_region", region, f"where it is registered, e.g. {policy.region or '杭州'}"))
+            if not value]
+        if missing:
+            unmet.append({"condition": "producer_local", "detail": f"add {' and '.join(missing)} to the job"})
         elif policy.region and region.casefold() != policy.region.casefold():
             unmet.append({"condition": "producer_local",
-                          "detail": f"first producer region is {region}; the policy requires {policy.region}"})
+                          "detail": f"series.first_producer_region is {region}; the policy requires {policy.region}"})
     return unmet
 
 
 def claimed_amount(value: str) -> Decimal:
     """``--claimed-this-year``: CNY already granted under the policy this year, to the fen and never negative."""
-    amount = parse_amount(value, "--claimed-this-year")
-    if amount < 0 or cents(amount) != amount:
-        raise BadInput(f"--claimed-this-year: '{value}' must be the CNY already granted this year, ≥ 0 and to the "
-                       "fen, e.g. 120000 or 3500.50")
-    return amount
+    return parse_amount(value, "--claimed-this-year", GRANT)
 
 
 def apply_caps(before: Decimal, policy: Policy, claimed_this_year: Decimal) -> dict[str, Any]:

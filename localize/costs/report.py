@@ -1,7 +1,7 @@
 """``localize costs report``: the ledger as CSV tables, one XLSX workbook and an HTML summary with charts.
 
 Everything is derived from the ledger's per-entry rounded CNY amounts and only summed, never re-rounded, so
-every table total equals the ledger total to the cent. Output is deterministic (rows sorted, fixed zip
+every table total equals the ledger total to the cent. Output is deterministic (rows in a fixed order, fixed zip
 timestamps); only the HTML's generated-at line changes between runs on the same ledger.
 """
 
@@ -23,16 +23,13 @@ BOM = "\ufeff"  # Excel reads a CSV as UTF-8 (and shows 配音 right) only when 
 HEAD_COUNT = "条目数 Entries"
 HEAD_AMOUNT = "金额 Amount (CNY)"
 TOTAL = "合计 Total"
-STAGE_ZH = {"ingest": "导入", "transcribe": "语音识别", "import": "字幕导入", "shots": "镜头检测",
-            "source_cues": "源字幕", "translate": "翻译", "review": "审校", "post-edit": "译后编辑",
-            "tts": "语音合成", "dub": "配音", "mix": "混音", "package": "打包", "qc": "质检"}
 LEDGER_HEADER = ("id", *ledger.COLUMNS, "prev_sha256", "entry_sha256")
 
 
 def table_rows(table: Table) -> list[list[Cell]]:
     """Header, one row per group, and the total row; amounts stay Decimal."""
-    rows: list[list[Cell]] = [[f"{table.title_zh} {table.title_en}", HEAD_COUNT, HEAD_AMOUNT]]
-    rows += [[key, count, amount] for key, count, amount in table.rows]
+    rows: list[list[Cell]] = [[_title(table), HEAD_COUNT, HEAD_AMOUNT]]
+    rows += [[table.label(key), count, amount] for key, count, amount in table.rows]
     rows.append([TOTAL, table.count, table.total])
     return rows
 
@@ -51,9 +48,9 @@ def ledger_csv(entries: list[dict]) -> str:
     return csv_text([list(LEDGER_HEADER)] + [[e.get(c) for c in LEDGER_HEADER] for e in entries])
 
 
-def _label(table: Table, key: str) -> str:
-    zh = STAGE_ZH.get(key.casefold()) if table.name == "stage" else None
-    return f"{zh} {key}" if zh else key
+def _title(table: Table) -> str:
+    """The table's name as every output writes it: Chinese, then English."""
+    return f"{table.title_zh} {table.title_en}"
 
 
 def bar_chart(table: Table, title: str) -> str:
@@ -70,7 +67,7 @@ def bar_chart(table: Table, title: str) -> str:
         y = top + i * row_h
         width = (amount / peak * bar_w).quantize(Decimal("0.1")) if peak > 0 and amount > 0 else Decimal(0)
         parts += [f'<text x="{label_w - 6}" y="{y + 17}" font-size="12" text-anchor="end">'
-                  f'{escape(_label(table, key))}</text>',
+                  f'{escape(table.label(key))}</text>',
                   f'<rect x="{label_w}" y="{y + 4}" width="{width}" height="{row_h - 8}" fill="#3b73b9"/>',
                   f'<text x="{label_w + width + 6}" y="{y + 17}" font-size="12">{amount}</text>']
     parts.append("</svg>")
@@ -82,7 +79,7 @@ def _html_table(table: Table) -> str:
     head = "".join(f"<th>{escape(str(c))}</th>" for c in rows[0])
     body = "".join("<tr>" + "".join(f'<td{" class=num" if isinstance(c, (int, Decimal)) else ""}>'
                                     f"{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows[1:])
-    return f"<h2>{escape(table.title_zh)} / {escape(table.title_en)}</h2><table><tr>{head}</tr>{body}</table>"
+    return f"<h2>{escape(_title(table))}</h2><table><tr>{head}</tr>{body}</table>"
 
 
 def summary_html(title: str, entries: list[dict], grouped: list[Table], generated: str) -> str:
@@ -112,7 +109,7 @@ def write_report(entries: list[dict], title: str, out: Path, generated: str | No
         path = out / f"costs_by_{table.name}.csv"
         atomic_write_text(path, csv_text(table_rows(table)))
         written.append(path)
-    sheets = [(f"{t.title_en} {t.title_zh}", table_rows(t)) for t in grouped]
+    sheets = [(_title(t), table_rows(t)) for t in grouped]
     atomic_write_bytes(out / "costs.xlsx", workbook_bytes(sheets))
     atomic_write_text(out / "ledger.csv", ledger_csv(entries))
     now = generated or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

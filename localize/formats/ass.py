@@ -13,6 +13,7 @@ import warnings
 import pysubs2
 
 from localize.errors import BadInput
+from localize.formats.excerpt import quoted, shortened
 from localize.formats.markup import tidy
 from localize.model import Cue, Track
 from localize.subtitles.profiles import Screen
@@ -27,7 +28,7 @@ def parse(text: str, source: str) -> Track:
             warnings.simplefilter("ignore", RuntimeWarning)
             subs = pysubs2.SSAFile.from_string(text, format_="ass")
     except (pysubs2.exceptions.Pysubs2Error, ValueError, KeyError, IndexError) as exc:
-        raise BadInput(f"cannot read {source} as ASS/SSA ({exc})") from None
+        raise BadInput(f"cannot read {source} as ASS/SSA ({shortened(str(exc))})") from None
     cues = tuple(Cue(event.start, event.end, tidy(event.plaintext), event.name.strip())
                  for event in subs if not event.is_comment and not DRAWING.search(event.text))
     return Track("", cues)
@@ -36,7 +37,8 @@ def parse(text: str, source: str) -> Track:
 def _colour(speaker: str, value: str) -> pysubs2.Color:
     match = COLOUR.fullmatch(value.strip())
     if not match:
-        raise BadInput(f"style colour for '{speaker}' is '{value}'; expected &H00BBGGRR, e.g. &H0000FFFF for yellow")
+        raise BadInput(f"style colour for {quoted(speaker)} is {quoted(value)}; expected &H00BBGGRR, "
+                       "e.g. &H0000FFFF for yellow")
     alpha, blue, green, red = (int(match.group(1)[i:i + 2], 16) for i in range(0, 8, 2))
     return pysubs2.Color(red, green, blue, alpha)
 

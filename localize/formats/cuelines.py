@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from localize.errors import BadInput
+from localize.formats.excerpt import quoted, shortened
 
 # Hours optional (WebVTT allows it, some SRT writers do it); ',' or '.' before the milliseconds.
 CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})")
@@ -56,11 +57,12 @@ def _timing(line: str, line_no: int, source: str, expected: str) -> tuple[int, i
     for token in (left.strip(), end_token):
         ms = parse_clock(token)
         if ms is None:
-            raise BadInput(f"{source} line {line_no}: bad timestamp '{token}'; expected {expected}")
+            raise BadInput(f"{source} line {line_no}: bad timestamp {quoted(token)}; expected {expected}")
         times.append(ms)
     start, end = times
     if end < start:
-        raise BadInput(f"{source} line {line_no}: the cue ends ({end_token}) before it starts ({left.strip()}); "
+        raise BadInput(f"{source} line {line_no}: the cue ends ({shortened(end_token)}) before it starts "
+                       f"({shortened(left.strip())}); "
                        "fix its times")
     return start, end
 
@@ -75,7 +77,7 @@ def split_cues(lines: list[str], source: str, expected: str,
     timings = [i for i, line in enumerate(lines) if "-->" in line]
     mistyped = next((i for i, line in enumerate(lines) if "-->" not in line and MISTYPED_TIMING.match(line)), None)
     if mistyped is not None:
-        raise BadInput(f"{source} line {mistyped + 1}: '{lines[mistyped].strip()}' looks like a timing line but "
+        raise BadInput(f"{source} line {mistyped + 1}: {quoted(lines[mistyped].strip())} looks like a timing line but "
                        f"lacks '-->'; expected {expected}")
     bounds = [*timings, len(lines)]
     owned: set[int] = set()  # identifier lines, which belong to the cue after them

@@ -26,9 +26,12 @@ def arrange(cues: list[Cue], overlaps: str) -> tuple[Cue, ...]:
     if overlaps == "stack":
         return tuple(ordered)
     groups: list[list[Cue]] = []
+    group_end = 0  # the latest end in the last group, kept as it grows: one long cue must not make this quadratic
     for cue in ordered:
-        if groups and cue.start_ms < max(c.end_ms for c in groups[-1]):
+        if groups and cue.start_ms < group_end:
             groups[-1].append(cue)
+            group_end = max(group_end, cue.end_ms)
         else:
             groups.append([cue])
+            group_end = cue.end_ms
     return tuple(_merged(group) for group in groups)

@@ -6,6 +6,7 @@ import re
 
 from localize.errors import BadInput
 from localize.formats.cuelines import format_clock, split_cues
+from localize.formats.excerpt import quoted, shortened
 from localize.formats.markup import plain_text
 from localize.model import Cue, Track
 
@@ -27,7 +28,7 @@ def _check_numbers(lines: list[str], indexes: list[int], source: str) -> None:
         followed = j + 1 < len(lines) and lines[j + 1].strip() and "-->" not in lines[j + 1]
         if after_blank and followed and _is_number(lines[j]):
             raise BadInput(f"{source} line {j + 2}: expected a timing line ({EXPECTED}) after cue number "
-                           f"{lines[j].strip()}, found '{lines[j + 1].strip()}'")
+                           f"{shortened(lines[j].strip())}, found {quoted(lines[j + 1].strip())}")
 
 
 def parse(text: str, source: str) -> Track:
@@ -38,7 +39,7 @@ def parse(text: str, source: str) -> Track:
     stray = next((j for j in preamble if lines[j].strip()), None)
     if stray is not None:
         raise BadInput(f"{source} line {stray + 1}: expected a cue number or a timing line ({EXPECTED}), "
-                       f"found '{lines[stray].strip()}'")
+                       f"found {quoted(lines[stray].strip())}")
     cues = []
     for raw in raw_cues:
         _check_numbers(lines, [n - 1 for n in raw.text_line_nos], source)

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from localize.errors import BadInput
 from localize.formats.cuelines import format_clock
+from localize.formats.excerpt import quoted
 from localize.formats.markup import tidy
 from localize.formats.vtt import percent
 from localize.model import Cue, Track
@@ -66,7 +67,7 @@ class _Clock:
                      "f": 1 / self.frame_rate, "t": Fraction(1, self.tick_rate)}[unit]
             total = count * scale
         else:
-            raise BadInput(f"{self.source}: bad time expression '{expression}'; expected HH:MM:SS.mmm, "
+            raise BadInput(f"{self.source}: bad time expression {quoted(expression)}; expected HH:MM:SS.mmm, "
                            "HH:MM:SS:FF or an offset such as 12.5s, 500ms, 25f or 10000t")
         return round(total * 1000)
 
@@ -137,7 +138,7 @@ def parse(text: str, source: str) -> Track:
     for paragraph, begin, end in _timed_paragraphs(body, body_begin, body_end, clock):
         content = tidy(_text(paragraph))
         if end is None:
-            raise BadInput(f"{source}: the paragraph '{content[:30]}' at {format_clock(begin, '.')} has no end "
+            raise BadInput(f"{source}: the paragraph {quoted(content, 30)} at {format_clock(begin, '.')} has no end "
                            "or dur; give it one")
         agent = (paragraph.get(f"{{{TTM}}}agent") or "").split()
         cues.append(Cue(begin, end, content, agents.get(agent[0], agent[0]) if agent else ""))

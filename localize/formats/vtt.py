@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from localize.errors import BadInput
 from localize.formats.cuelines import format_clock, split_cues
+from localize.formats.excerpt import quoted
 from localize.formats.markup import plain_text
 from localize.model import Cue, Track
 from localize.subtitles.profiles import Screen
@@ -48,7 +49,7 @@ def parse(text: str, source: str) -> Track:
     lines = text.split("\n")
     first = lines[0]
     if not first.startswith("WEBVTT") or first[6:7] not in ("", " ", "\t"):
-        raise BadInput(f"{source} line 1: a WebVTT file must start with 'WEBVTT', found '{first[:40]}'; "
+        raise BadInput(f"{source} line 1: a WebVTT file must start with 'WEBVTT', found {quoted(first, 40)}; "
                        "is it SRT named .vtt?")
     cue_lines = _without_blocks(lines)
     preamble, raw_cues = split_cues(cue_lines, source, EXPECTED,
@@ -56,7 +57,7 @@ def parse(text: str, source: str) -> Track:
     stray = next((j for j in preamble if cue_lines[j].strip()), None)
     if stray is not None:
         raise BadInput(f"{source} line {stray + 1}: expected a cue timing line ({EXPECTED}) or a NOTE, STYLE or "
-                       f"REGION block, found '{cue_lines[stray].strip()}'")
+                       f"REGION block, found {quoted(cue_lines[stray].strip())}")
     cues = []
     for raw in raw_cues:
         text_, speaker = plain_text(raw.lines)

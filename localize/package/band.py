@@ -10,14 +10,13 @@ several frames agree on. Chinese text in the scenery (a shop sign in one shot) d
 from __future__ import annotations
 
 import math
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from localize import media
+from localize import children, media
 from localize.errors import BadInput, Unavailable
 
 OCR_INSTALL = "pip install 'localize[ocr]'"
@@ -93,7 +92,7 @@ def grab_frame(video: Path, time_ms: int, width: int, height: int, ffmpeg: str) 
     command = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-ss", f"{time_ms / 1000:.3f}",
                "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:{height}", "-f", "rawvideo",
                "-pix_fmt", "bgr24", "-"]
-    done = subprocess.run(command, check=False, capture_output=True)
+    done = children.run(command)
     if done.returncode != 0 or len(done.stdout) != width * height * 3:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no frame decoded"]
         raise BadInput(f"{video}: could not read the frame at {time_ms} ms: {reason[0]}")

@@ -14,7 +14,6 @@ import json
 import platform
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from localize import __version__, media
+from localize import __version__, children, media
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
 from localize.languages import normalize_tag
@@ -84,7 +83,7 @@ def parse_subs(specs: tuple[str, ...]) -> list[tuple[str, Path]]:
 
 
 def ffmpeg_version(ffmpeg: str) -> str:
-    done = subprocess.run([ffmpeg, "-version"], check=False, capture_output=True, text=True)
+    done = children.run([ffmpeg, "-version"], text=True)
     return done.stdout.splitlines()[0] if done.stdout else "unknown"
 
 
@@ -247,7 +246,7 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
          audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
     """Run ``mux_command``, then remove the subtitle inputs it wrote."""
     command = mux_command(video, tracks, profile, target, release, audio_language, ffmpeg, folder, audio_filter)
-    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    done = children.run(command, text=True)
     for srt in folder.glob(".input.*.srt"):
         srt.unlink()
     if done.returncode != 0:

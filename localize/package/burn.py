@@ -9,14 +9,13 @@ script none of them covers is refused before anything is encoded.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import unicodedata
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
-from localize import media
+from localize import children, media
 from localize.errors import BadInput
 from localize.formats import ass
 from localize.model import Track
@@ -146,7 +145,7 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
         command = burn_command(video, track, profile, band, screen, clearance_px, target, ffmpeg, tags, audio_filter,
                                Path(work))
-        done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=work)
+        done = children.run(command, text=True, cwd=Path(work))
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
         raise BadInput(f"ffmpeg could not burn subtitles into {video}: {reason}")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from localize import children
 from localize.errors import BadInput
 
 LRA = 11.0  # loudnorm's default loudness range; short dramas sit well below it
@@ -32,7 +32,7 @@ def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str) -> str:
     """Run ``audio_filter`` over the first audio stream and return ffmpeg's log, where both meters report."""
     command = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(media), "-map", "0:a:0",
                "-af", audio_filter, "-f", "null", "-"]
-    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    done = children.run(command, text=True)
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
         raise BadInput(f"ffmpeg could not measure the loudness of {media}: {reason}")

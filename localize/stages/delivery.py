@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from localize import media
+from localize.errors import BadInput
 from localize.job import Episode, Job, Series
 from localize.model import Track, cues_from_json
 from localize.package import band
@@ -58,6 +60,9 @@ def _package(call: StageCall) -> None:
     release = Release(series.title, settings.episode_number, series.first_producer or None, series.licence or None)
     tracks = [Track(language, tuple(cues_from_json(read_json(call.inputs[f"cues.{language}"]))))
               for language in settings.languages]
+    if not any(track.cues for track in tracks):
+        raise BadInput(f"no speech found in {call.inputs['video']}: there is nothing to subtitle, so no package is "
+                       "made; check the episode's dialogue track")
     flags = {}
     for language in settings.languages:  # a failed report here means the job delivers flagged tracks
         report = read_json(call.inputs[qc_artifact(f"fit.{language}")])
@@ -83,6 +88,14 @@ def _check_package(job: Job, profile: DeliveryProfile) -> None:
         require_font_for_language(job.targets[0])
 
 
+def _check_picture(episode: Episode, profile: DeliveryProfile) -> None:
+    """The package shows the episode's picture at the profile's frame: an audio-only file, or a 16:9 source for a
+    9:16 platform, fails here rather than after transcription and translation ran."""
+    info = media.probe(episode.video)
+    media.require_picture(info)
+    profile.rescale(info.path, info.width, info.height)
+
+
 def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage:
     """One delivery profile's release package, built from the fitted cues and checked by package QC. Every
     delivered file is an output, so a deleted or edited one makes the next run rebuild the package."""
@@ -95,6 +108,7 @@ def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage
         makes={f"{profile.name}.manifest": f"{RELEASE}/manifest.json", **release_files(profile, job, episode),
                qc_artifact(f"package.{profile.name}"): "qc.json"},
         action=_package, force_group="package", preflight=lambda j: _check_package(j, profile), delivers=True,
+        check_episode=lambda j, e: _check_picture(e, profile),
         reads=lambda j: PackageSettings(profile, languages, j.series, j.source_language, episode_number(episode, j)),
     )
 

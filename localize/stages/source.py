@@ -8,6 +8,7 @@ from typing import Any
 from localize import media
 from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
+from localize.errors import BadInput
 from localize.formats import import_transcript, read_track
 from localize.glossary.characters import hotwords
 from localize.job import Episode, Job
@@ -22,7 +23,13 @@ from localize.subtitles.shots import SCENE_THRESHOLD, detect_shots
 
 
 def _check_media(job: Job, episode: Episode) -> None:
-    media.require_audio(media.probe(episode.video))
+    info = media.probe(episode.video)
+    media.require_audio(info)
+    shortest = episode_profile(job.subtitles, job.source_language, info.to_json()).min_duration_ms
+    if info.duration_ms < shortest:
+        raise BadInput(f"{episode.video} lasts {info.duration_ms / 1000:.2f} s, less than the shortest subtitle the "
+                       f"'{job.subtitles.profile}' profile allows ({shortest / 1000:.2f} s), so nothing in it can be "
+                       "subtitled; give the whole episode")
 
 
 def _ingest(call: StageCall) -> None:
@@ -100,6 +107,6 @@ IMPORT = Stage("import", 2, needs=("subtitles", "probe"), makes={"transcript": "
 
 def source_cues_stage(job: Job) -> Stage:
     """The episode's cues in the source language, timed to the job's subtitle profile and checked."""
-    return Stage("source_cues", 3, needs=("transcript", "probe", "shots"),
+    return Stage("source_cues", 4, needs=("transcript", "probe", "shots"),
                  makes={"cues": f"cues.{job.source_language}.json", qc_artifact("source_cues"): "qc.json"},
                  action=_source_cues, reads=lambda j: {"language": j.source_language, "subtitles": j.subtitles})

@@ -27,6 +27,7 @@ from localize.subtitles.sentences import attribute, cues_from_translations, sent
 from localize.translate.draft import Draft, MtEngine, draft_translation, qa_violations
 from localize.translate.engines import check_engine, machine_engine_name
 from localize.translate.llm import LlmOptions
+from localize.translate.tmx import read_tmx
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def _draft(call: StageCall) -> Usage:
 def _check_draft(job: Job, language: str) -> None:
     for path in job.glossaries:
         load_glossary(path)  # a glossary with lint errors must not silently steer a translation
+    for path in job.translation.tm:
+        read_tmx(path, target_lang=language, source_lang=job.source_language)  # malformed or unsafe XML: refuse now
     engine = machine_engine_name(job.translation.engines_for(language))
     if engine:
         check_engine(engine, job.source_language, language, job.translation.llm)

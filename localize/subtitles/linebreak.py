@@ -9,6 +9,7 @@ characters, never putting closing punctuation at a line start or opening punctua
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,9 +34,14 @@ def _word_lists() -> dict[str, dict[str, frozenset[str]]]:
 
 @dataclass(frozen=True)
 class Candidate:
-    first: str
-    second: str
+    """A two-line split of a text: line one is ``text[:end]``, line two ``text[start:]``; lengths in reading
+    characters. Offsets rather than strings, so weighing every split of a long text stays linear."""
+
+    end: int
+    start: int
     penalty: float
+    first_length: float
+    second_length: float
 
 
 def _uses_spaces(language: str) -> bool:
@@ -71,34 +77,50 @@ def _cjk_penalty(left: str, right: str) -> float:
     return 0.0
 
 
-def _balance_penalty(first: str, second: str, profile: SubtitleProfile) -> float:
-    a = reading_length(first, profile.language)
-    b = reading_length(second, profile.language)
+def _balance_penalty(a: float, b: float) -> float:
     longest = max(a, b) or 1.0
     shape = 1.0 if a > b else 0.0  # a bottom-heavy pyramid reads best
     return 10.0 * abs(a - b) / longest + shape
 
 
-def candidates(text: str, profile: SubtitleProfile, boundaries: frozenset[int] | None = None) -> list[Candidate]:
+def _prefix_lengths(text: str, profile: SubtitleProfile) -> list[float]:
+    """Reading length of ``text[:i]`` for every i: each split's line lengths by subtraction, not by re-counting
+    (exact: every character counts 1 or 0.5)."""
+    return list(itertools.accumulate((reading_length(c, profile.language) for c in text), initial=0.0))
+
+
+def _candidates(text: str, profile: SubtitleProfile, boundaries: frozenset[int] | None = None) -> list[Candidate]:
     """Every two-line split of ``text`` with its penalty (lower is better). ``boundaries`` are allowed
     character offsets for CJK text (word ends from ASR), so a word is never cut in two."""
     language = profile.language.language
+    lengths = _prefix_lengths(text, profile)
     found: list[Candidate] = []
+
+    def add(end: int, start: int, penalty: float) -> None:
+        first, second = lengths[end], lengths[-1] - lengths[start]
+        found.append(Candidate(end, start, penalty + _balance_penalty(first, second), first, second))
+
     if _uses_spaces(language):  # break only between words; one long word stays whole and QC flags it
-        words = text.split()
+        words = text.split(" ")  # break_lines hands over single-spaced text
+        offset = len(words[0]) + 1
         for i in range(1, len(words)):
-            first, second = " ".join(words[:i]), " ".join(words[i:])
-            penalty = word_break_penalty(words[i - 1], words[i], language)
-            found.append(Candidate(first, second, penalty + _balance_penalty(first, second, profile)))
+            add(offset - 1, offset, word_break_penalty(words[i - 1], words[i], language))
+            offset += len(words[i]) + 1
         return found
+    ends = [0] * (len(text) + 1)  # ends[i]: i less the spaces before it; starts[i]: i plus the spaces after it
+    for i in range(1, len(text) + 1):
+        ends[i] = ends[i - 1] if text[i - 1].isspace() else i
+    starts = list(range(len(text) + 1))
+    for i in range(len(text) - 1, -1, -1):
+        starts[i] = starts[i + 1] if text[i].isspace() else i
     for i in range(1, len(text)):
-        first, second = text[:i].rstrip(), text[i:].lstrip()
-        if not first or not second:
+        end, start = ends[i], starts[i]
+        if end == 0 or start == len(text):
             continue
-        penalty = _cjk_penalty(first, second)
+        penalty = _cjk_penalty(text[end - 1], text[start])
         if boundaries is not None and i not in boundaries:
             penalty += 20.0  # inside a word: only when no word boundary fits
-        found.append(Candidate(first, second, penalty + _balance_penalty(first, second, profile)))
+        add(end, start, penalty)
     return found
 
 
@@ -108,16 +130,17 @@ def break_lines(text: str, profile: SubtitleProfile, boundaries: frozenset[int] 
     flat = " ".join(text.split()) if _uses_spaces(profile.language.language) else "".join(text.split())
     if line_fits(flat, profile) or profile.max_lines < 2:
         return flat
-    options = candidates(flat, profile, boundaries)
+    options = _candidates(flat, profile, boundaries)
     if not options:
         return flat
-    fitting = [c for c in options if line_fits(c.first, profile) and line_fits(c.second, profile)]
+    limit = profile.language.max_chars_per_line
+    fitting = [c for c in options if c.first_length <= limit and c.second_length <= limit  # cheap test first
+               and line_fits(flat[:c.end], profile) and line_fits(flat[c.start:], profile)]
     if fitting:
         best = min(fitting, key=lambda c: c.penalty)
     else:
-        best = min(options, key=lambda c: (max(reading_length(c.first, profile.language),
-                                               reading_length(c.second, profile.language)), c.penalty))
-    return f"{best.first}\n{best.second}"
+        best = min(options, key=lambda c: (max(c.first_length, c.second_length), c.penalty))
+    return f"{flat[:best.end]}\n{flat[best.start:]}"
 
 
 def fits_in_lines(text: str, profile: SubtitleProfile, boundaries: frozenset[int] | None = None) -> bool:

@@ -20,11 +20,22 @@ from localize.errors import BadInput
 
 
 @dataclass(frozen=True)
+class Punctuation:
+    """A language's subtitle punctuation: ``ascii[i]`` is written ``full_width[i]`` beside the language's own
+    (wide) script, and no line ends with a mark of ``dropped_at_line_end``."""
+
+    ascii: str = ""
+    full_width: str = ""
+    dropped_at_line_end: str = ""
+
+
+@dataclass(frozen=True)
 class LanguageRules:
     language: str  # the primary subtag the rules are for ("en", "zh", or "default")
     max_chars_per_line: int
     max_cps: float
     half_width: tuple[str, ...] = ()  # classes of characters that count 0.5: latin, space, punctuation, halfwidth
+    punctuation: Punctuation = Punctuation()
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,9 @@ class SubtitleProfile:
     def min_gap_ms(self) -> int:
         return self.frames_to_ms(self.min_gap_frames)
 
-    @property
+    @functools.cached_property
     def frame_ms(self) -> float:
+        """Cached: QC reads it several times per cue, and float(Fraction) is slow."""
         return 1000 / float(self.fps)
 
 
@@ -132,8 +144,14 @@ def language_rules(language: str, data: dict[str, Any] | None = None) -> Languag
     primary = {"cmn": "zh", "yue": "zh", "fil": "default"}.get(primary, primary)
     key = primary if primary in table else "default"
     entry = table[key]
+    marks = entry.get("punctuation", {})
+    punctuation = Punctuation(str(marks.get("ascii", "")), str(marks.get("full_width", "")),
+                              str(marks.get("dropped_at_line_end", "")))
+    if len(punctuation.ascii) != len(punctuation.full_width):
+        raise BadInput(f"subtitles.languages.{key}.punctuation: ascii and full_width must pair mark for mark, "
+                       f"got {len(punctuation.ascii)} and {len(punctuation.full_width)} marks")
     return LanguageRules(key, int(entry["max_chars_per_line"]), float(entry["max_cps"]),
-                         tuple(entry.get("half_width", ())))
+                         tuple(entry.get("half_width", ())), punctuation)
 
 
 def screen(name: str, data: dict[str, Any] | None = None) -> Screen:

@@ -7,9 +7,11 @@ QC vendor can act on it without reading code.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from bisect import bisect_left
+from dataclasses import dataclass
 
 from localize.model import Cue
+from localize.subtitles.cuts import Cuts
 from localize.subtitles.profiles import SubtitleProfile
 from localize.subtitles.textwidth import derived_chars_per_line, line_pixels, reading_length
 from localize.subtitles.timing import to_frame
@@ -45,7 +47,8 @@ class Violation:
     limit: str
 
     def to_json(self) -> dict:
-        return asdict(self) | {"description": RULES[self.rule]}
+        return {"cue": self.cue, "rule": self.rule, "measured": self.measured, "limit": self.limit,
+                "description": RULES[self.rule]}
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,9 @@ def check_cue_text(number: int, cue: Cue, profile: SubtitleProfile) -> list[Viol
         if length > profile.language.max_chars_per_line:
             found.append(Violation(number, "line_chars", f"{length:g} characters",
                                    f"≤ {profile.language.max_chars_per_line}"))
-        if profile.screen and line_pixels(line, profile) > profile.screen.safe_width:
-            found.append(Violation(number, "line_width", f"{line_pixels(line, profile)} px",
-                                   f"≤ {profile.screen.safe_width} px"))
+        pixels = line_pixels(line, profile) if profile.screen else 0
+        if profile.screen and pixels > profile.screen.safe_width:
+            found.append(Violation(number, "line_width", f"{pixels} px", f"≤ {profile.screen.safe_width} px"))
     return found
 
 
@@ -108,28 +111,43 @@ def check_neighbours(number: int, cue: Cue, following: Cue, profile: SubtitlePro
     return []
 
 
-def check_shot_changes(number: int, cue: Cue, shots_ms: tuple[int, ...], profile: SubtitleProfile) -> list[Violation]:
+@dataclass(frozen=True)
+class _CutFrames:
+    """The cuts with the frame each falls on, built once per track: every cue then finds its cut by bisection."""
+
+    cuts: Cuts
+    frames: tuple[int, ...]
+
+    @classmethod
+    def of(cls, shots_ms: tuple[int, ...], profile: SubtitleProfile) -> _CutFrames:
+        cuts = Cuts.of(shots_ms)
+        return cls(cuts, tuple(to_frame(s, profile) for s in cuts.times_ms))
+
+
+def check_shot_changes(number: int, cue: Cue, cuts: _CutFrames, profile: SubtitleProfile) -> list[Violation]:
     end_frame = to_frame(cue.end_ms, profile)
-    for shot in shots_ms:
-        if to_frame(shot, profile) - end_frame in (0, 1):
-            return [Violation(number, "shot_change", f"ends {to_frame(shot, profile) - end_frame} frames before the "
-                              f"cut at {_seconds(shot)}", "≥ 2 frames before, or past the cut")]
+    index = bisect_left(cuts.frames, end_frame)  # the first cut on the out-time's frame or later
+    if index < len(cuts.frames) and cuts.frames[index] - end_frame in (0, 1):
+        shot = cuts.cuts.times_ms[index]
+        return [Violation(number, "shot_change", f"ends {cuts.frames[index] - end_frame} frames before the "
+                          f"cut at {_seconds(shot)}", "≥ 2 frames before, or past the cut")]
     return []
 
 
-def check_speech(number: int, cue: Cue, speech: Speech, shots_ms: tuple[int, ...],
-                 profile: SubtitleProfile) -> list[Violation]:
+def check_speech(number: int, cue: Cue, speech: Speech, cuts: Cuts, profile: SubtitleProfile) -> list[Violation]:
     found: list[Violation] = []
     tolerance = profile.in_time_tolerance_frames
     snap = profile.frames_to_ms(profile.shot_snap_frames)
-    on_cut = any(abs(cue.start_ms - s) <= profile.frame_ms / 2 and abs(s - speech.start_ms) <= snap for s in shots_ms)
+    half_frame = profile.frame_ms / 2
+    on_cut = any(abs(s - speech.start_ms) <= snap for s in cuts.within(cue.start_ms - half_frame,
+                                                                        cue.start_ms + half_frame))
     off = to_frame(cue.start_ms, profile) - to_frame(speech.start_ms, profile)
     if abs(off) > tolerance and not on_cut:
         found.append(Violation(number, "in_time", f"{off:+d} frames from speech", f"± {tolerance} frames"))
     linger = cue.end_ms - speech.end_ms
     kept_for_minimum = cue.end_ms <= cue.start_ms + profile.min_duration_ms + 1.5 * profile.frame_ms
-    before_cut = any(0 <= s - cue.end_ms <= profile.min_gap_ms + profile.frame_ms for s in shots_ms)
-    if linger > profile.out_time_max_ms + profile.frame_ms / 2 and not (kept_for_minimum or before_cut):
+    before_cut = bool(cuts.within(cue.end_ms, cue.end_ms + profile.min_gap_ms + profile.frame_ms))
+    if linger > profile.out_time_max_ms + half_frame and not (kept_for_minimum or before_cut):
         found.append(Violation(number, "out_time", f"{_seconds(linger)} after speech",
                                f"≤ {_seconds(profile.out_time_max_ms)}"))
     return found
@@ -137,7 +155,9 @@ def check_speech(number: int, cue: Cue, speech: Speech, shots_ms: tuple[int, ...
 
 def check_track(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
                 speech: list[Speech] | None = None) -> list[Violation]:
-    """Every violation in a track, in cue order."""
+    """Every violation in a track, in cue order: one pass over the cues, each looking only at its neighbour
+    and, by bisection, at the cuts near it, so a track of n cues and c cuts takes O((n + c) log c)."""
+    cuts = _CutFrames.of(shots_ms, profile)
     found: list[Violation] = []
     for index, cue in enumerate(cues):
         number = index + 1
@@ -145,9 +165,9 @@ def check_track(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, 
         found += check_cue_timing(number, cue, profile)
         if index + 1 < len(cues):
             found += check_neighbours(number, cue, cues[index + 1], profile)
-        found += check_shot_changes(number, cue, shots_ms, profile)
+        found += check_shot_changes(number, cue, cuts, profile)
         if speech is not None:
-            found += check_speech(number, cue, speech[index], shots_ms, profile)
+            found += check_speech(number, cue, speech[index], cuts.cuts, profile)
     return found
 
 

@@ -21,6 +21,7 @@ from localize.subtitles.linebreak import (
     word_break_penalty,
 )
 from localize.subtitles.profiles import SubtitleProfile
+from localize.subtitles.punctuation import full_width, full_width_words
 from localize.subtitles.textwidth import reading_length
 from localize.subtitles.timing import TimedCue, retime
 
@@ -126,17 +127,21 @@ def source_cues(transcript: Transcript, profile: SubtitleProfile, shots_ms: tupl
     """All cues of an episode from its transcript, timed to the profile's rules, with their speech spans.
 
     Imported subtitles were segmented by a person: each event stays one cue unless it breaks the rules.
-    ASR segments often merge several lines, so recognised words are grouped afresh.
+    ASR segments often merge several lines, so recognised words are grouped afresh. Punctuation takes the
+    language's subtitle style before anything is measured (a full-width mark is wider). Line-final full stops
+    stay: sentences for translation end at them; ``subs fix`` drops them from a track that is delivered.
     """
+    style = profile.language.punctuation
     if transcript.origin == "subtitles":
         pieces = [piece for segment in transcript.segments
-                  for piece in _split(proportional_words(segment.text, segment.start_ms, segment.end_ms, profile)
-                                      or [Word(segment.start_ms, segment.end_ms, segment.text)], profile)]
+                  for text in [full_width(segment.text, style)]
+                  for piece in _split(proportional_words(text, segment.start_ms, segment.end_ms, profile)
+                                      or [Word(segment.start_ms, segment.end_ms, text)], profile)]
     else:
         words = [w for segment in transcript.segments
                  for w in (segment.words or proportional_words(segment.text, segment.start_ms, segment.end_ms, profile))
                  if w.text.strip()]
-        pieces = group_words(words, profile)
+        pieces = group_words(full_width_words(words, style), profile)
     return retime(_timed(pieces, profile), profile, shots_ms, media_end_ms or transcript.duration_ms or None)
 
 

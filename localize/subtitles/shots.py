@@ -4,9 +4,9 @@ flash across). The frame is shrunk first: cut detection needs the picture's chan
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
+from localize import children
 from localize.errors import BadInput
 
 SCENE_THRESHOLD = 10.0  # scdet's score (0-100) above which a frame starts a new shot; its documented default
@@ -18,7 +18,7 @@ def detect_shots(video: Path, ffmpeg_binary: str, threshold: float = SCENE_THRES
     command = [ffmpeg_binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(video), "-an", "-sn",
                "-vf", f"scale=180:-2,scdet=threshold={threshold},metadata=print:key=lavfi.scd.time:file=-",
                "-f", "null", "-"]
-    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    result = children.run(command, text=True)
     if result.returncode != 0:
         reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
         raise BadInput(f"ffmpeg could not scan {video} for shot changes: {reason}")

@@ -19,7 +19,9 @@ def _glyph_em() -> dict[str, float]:
     return json.loads(data)["em"]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def char_em(char: str) -> float:
+    """Cached: a track repeats the same few thousand characters, and every line of it is measured."""
     width = _glyph_em().get(char)
     if width is not None:
         return width
@@ -29,9 +31,10 @@ def char_em(char: str) -> float:
 
 
 def width_em(line: str) -> float:
-    return sum(char_em(c) for c in line)
+    return sum(map(char_em, line))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_half(char: str, classes: tuple[str, ...]) -> bool:
     if "space" in classes and char.isspace():
         return True
@@ -44,6 +47,8 @@ def _is_half(char: str, classes: tuple[str, ...]) -> bool:
 
 def reading_length(text: str, rules: LanguageRules) -> float:
     """Characters a viewer reads (line breaks excluded); some classes count half for ko and ja."""
+    if not rules.half_width:
+        return float(len(text) - text.count("\n"))
     return sum(0.5 if _is_half(c, rules.half_width) else 1.0 for c in text if c != "\n")
 
 
