@@ -73,37 +73,34 @@ def test_indexed_cut_rules_find_what_a_scan_finds(items, shots):
         assert found == _scan_shot_rules(cues, speech, sorted(shots), profile)
 
 
+def counted_calls(monkeypatch, module, name: str) -> list[int]:
+    """Count the calls of ``module.name`` (the real function still runs them): ``[calls]``, read after the work."""
+    real = getattr(module, name)
+    calls = [0]
+
+    def counting(*args, **kwargs):
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 def test_frames_per_cue_stay_constant_however_many_cuts(monkeypatch):
     """Each cue converts a bounded number of times to frames: with n cues and c cuts, O(n + c) calls, where
     scanning every cut for every cue made n × c of them."""
-    calls = 0
-    counted = qc.to_frame
-
-    def counting(ms, profile):
-        nonlocal calls
-        calls += 1
-        return counted(ms, profile)
-
-    monkeypatch.setattr(qc, "to_frame", counting)
+    calls = counted_calls(monkeypatch, qc, "to_frame")
     cues = [Cue(i * 2000, i * 2000 + 1500, "好的") for i in range(2000)]
     shots = tuple(range(700, 4_000_000, 1000))
     check_track(cues, ZH, shots, [Speech(c.start_ms, c.end_ms) for c in cues])
-    assert calls <= 8 * (len(cues) + len(shots))
+    assert calls[0] <= 8 * (len(cues) + len(shots))
 
 
 def test_long_text_measures_only_splits_that_can_fit(monkeypatch):
     """Breaking a long line weighs every split by counts kept as it goes; pixel widths are measured only
     for the few splits whose both halves are short enough (was: every split, each measured from scratch)."""
-    measured = 0
-    fits = linebreak.line_fits
-
-    def counting(line, profile):
-        nonlocal measured
-        measured += 1
-        return fits(line, profile)
-
-    monkeypatch.setattr(linebreak, "line_fits", counting)
+    measured = counted_calls(monkeypatch, linebreak, "line_fits")
     text = "我等了你整整三年你却从来没有正眼看过我" * 200
     first, second = break_lines(text, ZH).split("\n")
-    assert first + second == text and measured <= 2
+    assert first + second == text and measured[0] <= 2
     assert break_lines("我等了你整整三年，你却从来没有正眼看过我", ZH) == "我等了你整整三年，\n你却从来没有正眼看过我"
