@@ -22,7 +22,6 @@ from typing import Protocol
 from localize.asr.whisper import usable_cpus
 from localize.children import die_with_parent
 from localize.costs.usage import Usage
-from localize.engines import Engines
 from localize.errors import LocalizeError
 from localize.job import Episode, Job
 from localize.stages.graph import episode_stages
@@ -58,6 +57,8 @@ class Worker:
     """Runs tasks in one process with that process's engines."""
 
     def __init__(self, job: Job, ffmpeg: str, cache_path: Path, progress: Progress, cpu_threads: int | None = None):
+        from localize.engines import Engines  # every engine's wrapper: loaded by workers, not by `localize status`
+
         self.job, self.progress = job, progress
         self.engines = Engines(job, ffmpeg, cache_path, cpu_threads)
         self._stages: dict[str, dict[str, Stage]] = {}

@@ -11,12 +11,13 @@ import shutil
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-
-import av
-import ffmpeg
+from typing import TYPE_CHECKING
 
 from localize import children
 from localize.errors import BadInput, Unavailable
+
+if TYPE_CHECKING:
+    import av
 
 ASR_SAMPLE_RATE = 16_000
 
@@ -79,6 +80,8 @@ def probe(path: Path) -> Probe:
     size = path.stat().st_size
     if size == 0:
         raise BadInput(f"media file is empty (0 bytes): {path}")
+    import av  # PyAV loads in ~80 ms: only commands that read media pay for it
+
     try:
         with av.open(str(path)) as container:
             streams = tuple(_stream_info(s) for s in container.streams
@@ -135,6 +138,8 @@ def _duration_ms(container: av.container.InputContainer) -> int:
 
 def extract_audio(source: Path, target: Path, ffmpeg_binary: str) -> None:
     """Write the first audio stream as 16 kHz mono 16-bit WAV: what Whisper and the VAD read."""
+    import ffmpeg  # ffmpeg-python, only to build this command: loaded by the commands that extract audio
+
     command = (
         ffmpeg.input(str(source))
         .output(str(target), map="0:a:0", ac=1, ar=ASR_SAMPLE_RATE, acodec="pcm_s16le",
@@ -158,6 +163,8 @@ def require_picture(info: Probe) -> None:
 
 def _is_cover_art(stream: av.stream.Stream) -> bool:
     """An .m4a's album cover is a one-picture "video" stream; it is not the episode's picture."""
+    import av
+
     return stream.type == "video" and bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
@@ -171,6 +178,8 @@ _TRUNCATION_SLACK_S = 0.5  # stream ends legitimately differ by a frame or an au
 def _require_complete(container: av.container.InputContainer, path: Path) -> None:
     """Raise BadInput when the file is cut short (an interrupted download or copy). Cheap: seek to the last
     second and read the packets from there, without decoding; a packet the file ends inside is flagged corrupt."""
+    import av
+
     if not container.duration or not container.format.name.startswith(_DECLARED_LENGTH):
         return
     declared_s = container.duration / 1_000_000

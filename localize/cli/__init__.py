@@ -10,19 +10,25 @@ Here: the top-level group ``main`` (errors to exit codes) and shared helpers; ea
 - ``packaging``: package, band, qc package
 - ``translation``: glossary, tm, models
 - ``costs``: costs, release, claim
+
+Command modules import the wings inside each command, not at the top: ``localize --help`` and light commands
+(status, costs verify, qc show) then load only what they use, not PyAV, Whisper's wrapper and every engine.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from localize import __version__
 from localize.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, LocalizeError
-from localize.job import Job
 from localize.store import check_work_dir, storage_refused
+
+if TYPE_CHECKING:
+    from localize.job import Job
 
 
 class LocalizeGroup(click.Group):

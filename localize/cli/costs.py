@@ -5,21 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from localize.cli import _work_dir, main
 from localize.costs import launches as launch_records
 from localize.costs import ledger
-from localize.costs.claim_pack import write_pack
 from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
 from localize.costs.policies import Work, claim, claimed_amount, load_policy
-from localize.costs.report import write_report
 from localize.costs.tables import ledger_total
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
-from localize.job import Job, load_job
 from localize.languages import normalize_tag
 from localize.store import WorkStore
+
+if TYPE_CHECKING:
+    from localize.job import Job
+
+
+def load_job(path: str) -> Job:
+    """The job file: loaded when a command runs, not when the CLI starts (the job module pulls in every wing)."""
+    from localize.job import load_job as load
+
+    return load(path)
 
 
 @main.group()
@@ -170,6 +178,8 @@ def costs_report(job_file: str, work: str | None, output: str) -> None:
 
     Example: localize costs report jobs/sample.yaml -o reports/
     """
+    from localize.costs.report import write_report
+
     job = load_job(job_file)
     target = _output(output, folder=True)
     store = WorkStore(_work_dir(job, work))
@@ -227,6 +237,8 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str
 
     Example: localize claim pack jobs/sample.yaml --policy city-30 -o claim.zip
     """
+    from localize.costs.claim_pack import write_pack
+
     job = load_job(job_file)
     name = policy or job.costs.policy
     if not name:

@@ -9,12 +9,6 @@ import click
 
 from localize.cli import _work_dir, main
 from localize.errors import BadInput
-from localize.formats import read_track, render_track
-from localize.job import load_job, select_episodes
-from localize.languages import normalize_tag
-from localize.pipeline import cue_files
-from localize.store import atomic_write_text
-from localize.subtitles.profiles import screen
 
 
 @main.command()
@@ -32,6 +26,13 @@ def export(job_file: str, output: str, work: str | None, episodes: str | None, l
 
     Example: localize export jobs/sample.yaml -o subs --lang en --format vtt
     """
+    from localize.formats import read_track, render_track
+    from localize.job import load_job, select_episodes
+    from localize.languages import normalize_tag
+    from localize.pipeline import cue_files
+    from localize.store import atomic_write_text
+    from localize.subtitles.profiles import screen
+
     job = load_job(job_file)
     work_dir = _work_dir(job, work)
     wanted = {normalize_tag(language) for language in languages}

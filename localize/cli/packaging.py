@@ -7,17 +7,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from localize import media
 from localize.cli import main
 from localize.cli.subtitles import qc
 from localize.errors import EXIT_QC_FAILED, BadInput
-from localize.languages import normalize_tag
-from localize.package.build import Release, build_package, parse_subs
-from localize.package.profiles import load_delivery_profile, parse_band
-from localize.package.qc import MANIFEST, check_package
+
+MANIFEST = "manifest.json"  # as localize.package.qc names it (not imported: --help stays light)
 
 
 @main.command("package")
@@ -41,6 +36,11 @@ def package(video: str, subs_specs: tuple[str, ...], profile: str, output: str, 
 
     Example: localize package ep01.mp4 --subs en=ep01.en.srt --subs zh=ep01.zh.srt --profile youtube-shorts -o out
     """
+    from localize import media
+    from localize.languages import normalize_tag
+    from localize.package.build import Release, build_package, parse_subs
+    from localize.package.profiles import load_delivery_profile, parse_band
+
     chosen = load_delivery_profile(profile)
     media.require_picture(media.probe(Path(video)))  # before any subtitle is read or anything is built
     release = Release(series_title or Path(video).stem, episode, producer, licence)
@@ -59,6 +59,7 @@ def band_command(video: str, samples: int, as_json: bool) -> None:
 
     Example: localize band ep01.mp4   → prints TOP:BOTTOM for --mask-band or a job's mask band
     """
+    from localize import media
     from localize.package.band import find_band, load_ocr
 
     path = Path(video)
@@ -82,6 +83,12 @@ def qc_package(folder: str, profile: str | None, as_json: bool) -> None:
 
     Example: localize qc package work/sample/ep01/package.youtube-shorts/release
     """
+    from rich.console import Console
+    from rich.table import Table
+
+    from localize.package.profiles import load_delivery_profile
+    from localize.package.qc import check_package
+
     refuse_stage_folder(Path(folder))
     profile = profile or manifest_profile(Path(folder))
     failures = check_package(Path(folder), load_delivery_profile(profile))

@@ -6,19 +6,16 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from localize.asr.oneshot import transcribe_files
 from localize.cli import _work_dir, main
 from localize.errors import EXIT_QC_FAILED
-from localize.job import Job, load_job, select_episodes
-from localize.languages import normalize_tag
-from localize.pipeline import Preflight, preflight, run_job
-from localize.progress import make_reporter
-from localize.report import series
-from localize.report.status_table import status_table
+
+if TYPE_CHECKING:
+    from localize.job import Job
+    from localize.pipeline import Preflight
 
 
 @main.command()
@@ -40,6 +37,10 @@ def run(job_file: str, work: str | None, episodes: str | None, force: tuple[str,
 
     Example: localize run jobs/sample.yaml --episodes 1-3 --jobs 2 --json
     """
+    from localize.pipeline import run_job
+    from localize.progress import make_reporter
+    from localize.report import series
+
     started = time.monotonic()
     job, work_dir, ready = _checked(job_file, work, episodes, force)
     reporter = make_reporter()
@@ -87,6 +88,9 @@ def _checked(job_file: str, work: str | None = None, episodes: str | None = None
              force: tuple[str, ...] = ()) -> tuple[Job, Path, Preflight]:
     """Everything ``run`` checks before its first stage; ``job check`` calls it too, so it fails on every job that
     ``run`` would refuse."""
+    from localize.job import load_job, select_episodes
+    from localize.pipeline import preflight
+
     job = load_job(job_file)
     selected = select_episodes(job, episodes)
     work_dir = _work_dir(job, work)
@@ -103,6 +107,12 @@ def status(job_file: str, work: str | None, as_json: bool) -> None:
 
     Example: localize status jobs/sample.yaml --json
     """
+    from rich.console import Console
+
+    from localize.job import load_job
+    from localize.report import series
+    from localize.report.status_table import status_table
+
     job = load_job(job_file)
     report = series.build(job, _work_dir(job, work))
     if as_json:
@@ -155,6 +165,10 @@ def transcribe(media_files: tuple[str, ...], output: str, model: str, language: 
 
     Example: localize transcribe samples/ep01.mp4 -o ep01.srt --language zh
     """
+    from localize.asr.oneshot import transcribe_files
+    from localize.languages import normalize_tag
+    from localize.progress import make_reporter
+
     tag = normalize_tag(language) if language else None
     written = transcribe_files([Path(m) for m in media_files], Path(output), fmt, model=model, language=tag,
                                beam_size=beam_size, compute_type=compute_type, vad=vad, profile=profile,

@@ -8,24 +8,19 @@ from fractions import Fraction
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from localize import media
 from localize.cli import main
 from localize.errors import EXIT_QC_FAILED, BadInput
-from localize.formats import output_format, read_track, render_track
-from localize.languages import normalize_tag
-from localize.model import Track
-from localize.store import atomic_write_text
-from localize.subtitles.fix import fix_cues
-from localize.subtitles.profiles import load_profile
-from localize.subtitles.qc import check_track, report
-from localize.subtitles.shots import detect_shots
 
 
 def _subtitle_context(file: str, profile: str, lang: str, video: str | None):
     """Read a track and build its profile (frame rate and shot changes from --video when given)."""
+    from localize import media
+    from localize.formats import read_track
+    from localize.languages import normalize_tag
+    from localize.subtitles.profiles import load_profile
+    from localize.subtitles.shots import detect_shots
+
     language = normalize_tag(lang)
     track = read_track(Path(file), language)
     fps, cuts, end = None, (), None
@@ -44,6 +39,9 @@ def _print_violations(violations, as_json: bool, qc_report: dict) -> None:
     if as_json:
         click.echo(json.dumps(qc_report, ensure_ascii=False, indent=2))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{qc_report['cues_passing']}/{qc_report['cues']} cues pass ({qc_report['profile']}, "
                         f"{qc_report['language']}, {qc_report['fps']} fps)")
     for column in ("cue", "rule", "measured", "limit"):
@@ -72,6 +70,8 @@ def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool
 
     Example: localize qc subs ep01.en.srt --profile vertical --lang en --video ep01.mp4
     """
+    from localize.subtitles.qc import check_track, report
+
     track, rules, cuts, _ = _subtitle_context(file, profile, lang, video)
     violations = check_track(list(track.cues), rules, cuts)
     _print_violations(violations, as_json, report(list(track.cues), violations, rules))
@@ -97,6 +97,9 @@ def qc_show(report_file: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stored, ensure_ascii=False, indent=2))
     else:
+        from rich.console import Console
+        from rich.table import Table
+
         columns = ("cue", "rule", "measured", "limit") if "violations" in stored else ("file", "check", "measured",
                                                                                          "expected")
         table = Table(title=f"{path}: {'passed' if passed else 'failed'}")
@@ -126,6 +129,12 @@ def subs_fix(file: str, output: str, profile: str, lang: str, video: str | None,
 
     Example: localize subs fix ep01.en.srt -o ep01.fixed.srt --lang en --video ep01.mp4
     """
+    from localize.formats import output_format, render_track
+    from localize.model import Track
+    from localize.store import atomic_write_text
+    from localize.subtitles.fix import fix_cues
+    from localize.subtitles.qc import check_track, report
+
     fmt = output_format(Path(output))
     track, rules, cuts, end = _subtitle_context(file, profile, lang, video)
     fixed = fix_cues(list(track.cues), rules, cuts, end)

@@ -11,15 +11,7 @@ import click
 
 from localize.cli import main
 from localize.errors import EXIT_QC_FAILED
-from localize.formats import read_track
-from localize.glossary import KINDS, export_glossary, glossary_files, import_glossary, lint
-from localize.languages import normalize_tag
-from localize.model_cache import list_models
-from localize.store import atomic_write_bytes
-from localize.translate.align import pair_by_time
-from localize.translate.argos import install_package, install_pair
-from localize.translate.tm import TranslationMemory
-from localize.translate.tmx import read_tmx, tmx_bytes
+from localize.glossary.terms import KINDS
 
 
 @main.group()
@@ -34,6 +26,8 @@ def glossary_lint(paths: tuple[str, ...]) -> None:
 
     Example: localize glossary lint glossaries/
     """
+    from localize.glossary import glossary_files, lint
+
     files = glossary_files(paths)
     findings = lint(files)
     for finding in findings:
@@ -54,6 +48,8 @@ def glossary_import(file: str, output: str, source_language: str | None, kind: s
 
     Example: localize glossary import client.tbx -o glossaries/client.yaml --kind plot
     """
+    from localize.glossary import import_glossary
+
     imported = import_glossary(Path(file), Path(output), source_language=source_language, default_kind=kind)
     click.echo(f"wrote {output}: {len(imported.terms)} terms; check it with: localize glossary lint {output}")
 
@@ -66,6 +62,8 @@ def glossary_export(file: str, output: str) -> None:
 
     Example: localize glossary export glossaries/zh-en.micro-drama.yaml -o zh-en.tbx
     """
+    from localize.glossary import export_glossary
+
     exported = export_glossary(Path(file), Path(output))
     click.echo(f"wrote {output}: {len(exported.terms)} terms")
 
@@ -86,6 +84,10 @@ def tm_import(file: str, tm_path: str, target_lang: str | None, source_lang: str
 
     Example: localize tm import client.tmx --tm work/tm.sqlite --target-lang en
     """
+    from localize.languages import normalize_tag
+    from localize.translate.tm import TranslationMemory
+    from localize.translate.tmx import read_tmx
+
     content = read_tmx(Path(file), target_lang=normalize_tag(target_lang) if target_lang else None,
                        source_lang=normalize_tag(source_lang))
     added = TranslationMemory.open(Path(tm_path), create=True).add(content.units)
@@ -104,6 +106,11 @@ def tm_export(tm_path: str, output: str, target_lang: str | None) -> None:
 
     Example: localize tm export --tm work/tm.sqlite -o series.en.tmx --target-lang en
     """
+    from localize.languages import normalize_tag
+    from localize.store import atomic_write_bytes
+    from localize.translate.tm import TranslationMemory
+    from localize.translate.tmx import tmx_bytes
+
     units = TranslationMemory.open(Path(tm_path)).units(normalize_tag(target_lang) if target_lang else None)
     atomic_write_bytes(Path(output), tmx_bytes(units))
     click.echo(f"wrote {output}: {len(units)} units")
@@ -120,6 +127,9 @@ def tm_lookup(text: str, tm_path: str, target_lang: str, context_before: str, co
 
     Example: localize tm lookup --tm work/tm.sqlite --target-lang en "你给我站住！"
     """
+    from localize.languages import normalize_tag
+    from localize.translate.tm import TranslationMemory
+
     found = TranslationMemory.open(Path(tm_path)).lookup(text, normalize_tag(target_lang), context_before,
                                                          context_after)
     click.echo(f"{found.score}\t{found.band}\t{found.target}" if found else "no match")
@@ -136,6 +146,13 @@ def tm_from_subtitles(source: str, target: str, source_lang: str, target_lang: s
 
     Example: localize tm from-subtitles ep01.zh.srt ep01.en.srt --target-lang en -o ep01.en.tmx
     """
+    from localize.formats import read_track
+    from localize.languages import normalize_tag
+    from localize.store import atomic_write_bytes
+    from localize.translate.align import pair_by_time
+    from localize.translate.tm import TranslationMemory
+    from localize.translate.tmx import tmx_bytes
+
     source_tag, target_tag = normalize_tag(source_lang), normalize_tag(target_lang)
     pairs = pair_by_time(list(read_track(Path(source), source_tag).cues),
                          list(read_track(Path(target), target_tag).cues), source_tag, target_tag)
@@ -158,6 +175,8 @@ def models_list(as_json: bool) -> None:
 
     Example: localize models list
     """
+    from localize.model_cache import list_models
+
     entries = list_models()
     if as_json:
         click.echo(json.dumps([e.__dict__ for e in entries], indent=2))
@@ -174,6 +193,8 @@ def models_install_translation(package_file: str | None, pair: str | None) -> No
 
     Example: localize models install-translation translate-zh_en-1_9.argosmodel
     """
+    from localize.translate.argos import install_package, install_pair
+
     if (package_file is None) == (pair is None):
         raise click.UsageError("give either FILE.argosmodel or --pair FROM-TO")
     package = install_package(Path(package_file)) if package_file else install_pair(pair or "")

@@ -14,8 +14,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
-
 from localize import media
 from localize.errors import BadInput
 from localize.package import loudness
@@ -51,6 +49,8 @@ def iso639_2(tag: str) -> str:
 def describe_streams(path: Path) -> list[dict[str, Any]]:
     """Each stream's codec, size, rate, language, default flag, start and duration: what QC compares."""
     found = []
+    import av  # PyAV loads in ~80 ms: only commands that read media pay for it
+
     with av.open(str(path)) as container:
         for stream in container.streams:
             base = stream.time_base or Fraction(1, 1000)
@@ -135,6 +135,8 @@ def _check_names(manifest: dict, profile: DeliveryProfile) -> list[Failure]:
 
 def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> list[Failure]:
     """Streams present, tagged and coded per profile; picture and sound aligned within one frame."""
+    import av
+
     name, failures = path.name, []
     try:
         streams = describe_streams(path)
