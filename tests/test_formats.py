@@ -13,6 +13,7 @@ import pytest
 
 from localize.errors import BadInput
 from localize.formats import import_transcript, output_format, parse_track, read_track, render_track
+from localize.formats.cuelines import format_clock, parse_clock
 from localize.model import Cue, Track
 from localize.subtitles.profiles import load_profile, screen
 from localize.subtitles.segment import source_cues
@@ -387,3 +388,12 @@ def test_output_format_from_the_extension():
         ["srt", "vtt", "ass", "ttml", "json"]
     with pytest.raises(BadInput, match=r"\.srt, \.vtt, \.ass, \.ttml or \.json"):
         output_format(Path("ep01.txt"))
+
+
+@pytest.mark.parametrize("token, expected", [
+    ("01:02:03,456", 3_723_456), ("01:02:03.456", 3_723_456), ("1:02:03,456", 3_723_456), ("02:03,4", 123_400),
+    ("00:60:00,000", None), ("00:00:60,000", None), ("00:0a:00,000", None), ("00-00-00,000", None)])
+def test_clock_tokens_common_and_unusual(token, expected):
+    assert parse_clock(token) == expected
+    if expected is not None:
+        assert parse_clock(format_clock(expected, ",")) == expected == parse_clock(format_clock(expected, "."))
