@@ -16,10 +16,10 @@ The table shows the best wall time of each (other processes on the machine only 
 CPU seconds of the run and its children (ffmpeg runs threads of its own: CPU ÷ wall says how much of the machine one
 run already kept busy); then each stage's seconds summed over the episodes, from the ``--json`` summaries of the
 best runs. Every ``--jobs 2`` work dir must hold the same bytes as the ``--jobs 1`` one of its round: every file but
-``*.sqlite*`` and ``run.lock``, manifests without ``created``. A failed run or a difference exits 1; a missed target
-does not. On Linux, column ``others`` is the share of the machine's CPU time that other processes took during the
-run (``/proc/stat``'s busy time less the run's own): above 5 % a warning says the machine was shared, and the
-speed-up then says little.
+``*.sqlite*``, ``run.lock`` and ``report/``, manifests without ``created``. A failed run or a difference exits 1; a
+missed target does not. On Linux, column ``others`` is the share of the machine's CPU time that other processes took
+during the run (``/proc/stat``'s busy time less the run's own): above 5 % a warning says the machine was shared, and
+the speed-up then says little.
 
 Record: ``benchmarks/results/parallel.json``. Run: ``python benchmarks/parallel.py [--episodes 12] [--repeat 2]
 [--frame 1080x1920]`` from the repository root (Linux or macOS: needs ``resource``).
@@ -54,7 +54,7 @@ FPS = 25
 # The first line at 1 s, then one every 2.4 s, each shown for 1.8 s (within both languages' reading speeds);
 # 0.5 s after the last: 15.9 to 20.7 s an episode.
 LEAD_S, CUE_SLOT_S, CUE_S, TAIL_S = 1.0, 2.4, 1.8, 0.5
-IGNORED = ("run.lock",)  # besides *.sqlite* (the state, with timestamps)
+IGNORED = ("run.lock",)  # besides *.sqlite* (the state, with timestamps) and report/ (the run's own times)
 
 # Short lines of micro-drama dialogue with their approved English; episode n says lines n·5 … n·5+k (wrapping).
 LINES = [
@@ -217,7 +217,7 @@ def contents(work: Path) -> dict[str, bytes]:
     """Every compared file's bytes by relative path; manifests without their ``created`` time."""
     found = {}
     for path in sorted(work.rglob("*")):
-        if not path.is_file() or ".sqlite" in path.name or path.name in IGNORED:
+        if not path.is_file() or ".sqlite" in path.name or path.name in IGNORED or path.parent.name == "report":
             continue
         data = path.read_bytes()
         if path.name == "manifest.json":
