@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-
-import pysubs2
+from typing import TYPE_CHECKING
 
 from localize.errors import BadInput
 from localize.formats.excerpt import quoted, shortened
@@ -18,11 +17,16 @@ from localize.formats.markup import tidy
 from localize.model import Cue, Track
 from localize.subtitles.profiles import Screen
 
+if TYPE_CHECKING:
+    import pysubs2
+
 DRAWING = re.compile(r"\\p[1-9]")  # vector drawings (logos, masks) are not dialogue
 COLOUR = re.compile(r"&H([0-9A-Fa-f]{8})&?")
 
 
 def parse(text: str, source: str) -> Track:
+    import pysubs2  # ~30 ms to load: only when an ASS file is read or written
+
     try:
         with warnings.catch_warnings():  # SSA's "Marked=0" makes pysubs2 warn about the layer, which we never use
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -35,6 +39,8 @@ def parse(text: str, source: str) -> Track:
 
 
 def _colour(speaker: str, value: str) -> pysubs2.Color:
+    import pysubs2
+
     match = COLOUR.fullmatch(value.strip())
     if not match:
         raise BadInput(f"style colour for {quoted(speaker)} is {quoted(value)}; expected &H00BBGGRR, "
@@ -49,6 +55,8 @@ def _field(name: str) -> str:
 
 
 def default_style(screen: Screen) -> pysubs2.SSAStyle:
+    import pysubs2
+
     size = screen.font_size_px
     return pysubs2.SSAStyle(
         fontname="Noto Sans", fontsize=size, bold=True,
@@ -60,6 +68,8 @@ def default_style(screen: Screen) -> pysubs2.SSAStyle:
 
 
 def render(cues: tuple[Cue, ...], screen: Screen, styles: dict[str, str]) -> str:
+    import pysubs2
+
     subs = pysubs2.SSAFile()
     subs.info.update({"PlayResX": str(screen.width), "PlayResY": str(screen.height), "WrapStyle": "2",
                       "ScaledBorderAndShadow": "yes"})

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localize.costs.usage import Usage
-from localize.engines import Engines
+
+if TYPE_CHECKING:
+    from localize.engines import Engines  # built by workers; the graph (and `localize status`) need not load it
 from localize.job import Episode, Job
 
 

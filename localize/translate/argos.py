@@ -21,7 +21,6 @@ import re
 import shutil
 import stat
 import tempfile
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -120,6 +119,8 @@ def install_pair(pair: str) -> ArgosPackage:
 
 def _download(url: str, out: BinaryIO, limit: int) -> None:
     """Stream ``url`` into ``out``, refusing more than ``limit`` bytes."""
+    import urllib.request  # http.client and friends: only an online install loads them
+
     with urllib.request.urlopen(url, timeout=60) as response:
         while block := response.read(1 << 20):
             out.write(block)

@@ -14,13 +14,14 @@ import json
 import os
 import sqlite3
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localize.errors import Unavailable
+
+if TYPE_CHECKING:
+    import urllib.error
 
 SYSTEM_PROMPT = (
     "You translate subtitles of a Chinese vertical micro-drama (短剧) for an overseas audience. Write natural, "
@@ -164,6 +165,9 @@ class LlmEngine:
         return json.loads(row[0]) if row else None
 
     def _post(self, body: str) -> dict[str, Any]:
+        import urllib.error  # http.client and friends: loaded by the runs that call an LLM, not by every command
+        import urllib.request
+
         headers = {"Content-Type": "application/json"}
         if self.settings.api_key:
             headers["Authorization"] = f"Bearer {self.settings.api_key}"
