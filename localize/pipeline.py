@@ -30,7 +30,7 @@ from localize.executors import Executor, Task, TaskResult, make_executor
 from localize.job import Episode, Job
 from localize.progress import Reporter
 from localize.stages.graph import EpisodeGraph, build_graph
-from localize.stages.registry import Stage, qc_artifact
+from localize.stages.registry import Stage, qc_artifact, qc_findings, qc_rule
 from localize.store import StageResult, WorkStore
 
 FAULT_ENV = "LOCALIZE_TEST_KILL_AT"  # test-only: "<point>:<stage>" makes the runner kill itself (SIGKILL) there
@@ -282,11 +282,11 @@ class Runner:
 
 def qc_verdict(stage: str, qc: dict[str, Any], report: Path) -> str:
     """One line saying what failed QC and where to read every violation."""
-    found = qc.get("violations") or qc.get("failures") or []
-    rules = sorted({item.get("rule") or item.get("check", "") for item in found})
+    found = qc_findings(qc)
+    rules = sorted({qc_rule(item) for item in found})
     first = found[0] if found else {}
     where = f"cue {first['cue']}: " if "cue" in first else ""
-    shown = f"{where}{first.get('rule') or first.get('check', '')} {first.get('measured', '')}".strip()
+    shown = f"{where}{qc_rule(first)} {first.get('measured', '')}".strip()
     return (f"{stage} failed QC ({len(found)} violations: {', '.join(rules)}; first: {shown}); "
             f"see: localize qc show {report}")
 

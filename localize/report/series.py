@@ -25,7 +25,7 @@ from localize.pipeline import EpisodeOutcome, StageStatus, job_status
 from localize.report import last_run
 from localize.report.series_html import render
 from localize.stages.graph import build_graph
-from localize.stages.registry import Stage, qc_artifact
+from localize.stages.registry import Stage, qc_artifact, qc_findings, qc_rule
 from localize.store import WorkStore, atomic_write_json, atomic_write_text
 
 SCHEMA_VERSION = 1
@@ -47,11 +47,6 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def qc_rule(item: dict[str, Any]) -> str:
-    """Subtitle QC names a violation's rule, package QC a failure's check."""
-    return str(item.get("rule") or item.get("check") or "")
-
-
 def qc_message(item: dict[str, Any]) -> str:
     """What was measured against what was allowed, after what the rule means (or which file failed)."""
     limit = item.get("limit", item.get("expected"))
@@ -62,7 +57,7 @@ def qc_message(item: dict[str, Any]) -> str:
 
 def qc_summary(qc: dict[str, Any], report: str, command: str) -> dict[str, Any]:
     """The verdict of one QC report and its counts, by rule."""
-    found = qc.get("violations", qc.get("failures")) or []
+    found = qc_findings(qc)
     by_rule = Counter(qc_rule(item) for item in found)
     return {"passed": bool(qc["passed"]), "violations": len(found), "by_rule": dict(sorted(by_rule.items())),
             "report": report, "command": command}
@@ -73,7 +68,7 @@ def qc_failures(qc: dict[str, Any], command: str) -> list[dict[str, Any]]:
     if qc["passed"]:
         return []
     return [{"kind": "qc", "rule": qc_rule(item), "cue": item.get("cue"), "message": qc_message(item),
-             "command": command} for item in qc.get("violations", qc.get("failures")) or []]
+             "command": command} for item in qc_findings(qc)]
 
 
 def stage_state(stored: str, blocked: str | None) -> str:

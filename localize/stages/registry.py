@@ -93,6 +93,16 @@ def qc_artifact(stage_name: str) -> str:
     return f"qc.{stage_name}"
 
 
+def qc_findings(qc: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a QC report found: subtitle QC lists ``violations``, package QC ``failures``."""
+    return qc.get("violations", qc.get("failures")) or []
+
+
+def qc_rule(finding: dict[str, Any]) -> str:
+    """The rule a finding broke: subtitle QC names it ``rule``, package QC ``check``."""
+    return str(finding.get("rule") or finding.get("check") or "")
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
