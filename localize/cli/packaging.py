@@ -10,9 +10,7 @@ import click
 
 from localize.cli import main
 from localize.cli.subtitles import qc
-from localize.errors import EXIT_QC_FAILED, BadInput
-
-MANIFEST = "manifest.json"  # as localize.package.qc names it (not imported: --help stays light)
+from localize.errors import EXIT_QC_FAILED
 
 
 @main.command("package")
@@ -87,7 +85,7 @@ def qc_package(folder: str, profile: str | None, as_json: bool) -> None:
     from rich.table import Table
 
     from localize.package.profiles import load_delivery_profile
-    from localize.package.qc import check_package
+    from localize.package.qc import check_package, manifest_profile, refuse_stage_folder
 
     refuse_stage_folder(Path(folder))
     profile = profile or manifest_profile(Path(folder))
@@ -106,27 +104,3 @@ def qc_package(folder: str, profile: str | None, as_json: bool) -> None:
         click.echo(f"package QC passed: {folder} ({profile})")
     if failures:
         sys.exit(EXIT_QC_FAILED)
-
-
-def refuse_stage_folder(folder: Path) -> None:
-    """A pipeline's package stage keeps the package in ``release/``: checking the stage folder itself would only
-    report a missing manifest, so point at the right folder instead (the usual slip)."""
-    inner = folder / "release" / MANIFEST
-    if not (folder / MANIFEST).is_file() and inner.is_file():
-        raise BadInput(f"{folder} is a package stage's folder; the package is inside it: "
-                       f"localize qc package {inner.parent}")
-
-
-def manifest_profile(folder: Path) -> str:
-    """The profile a package's manifest.json names; a usage error when there is none to read."""
-    manifest = folder / MANIFEST
-    if not manifest.is_file():
-        raise BadInput(f"no {MANIFEST} in {folder}: give the package folder (the one holding {MANIFEST}), "
-                       "or --profile to check a folder whose manifest is lost")
-    try:
-        named = json.loads(manifest.read_text(encoding="utf-8")).get("profile")
-    except (ValueError, AttributeError):
-        named = None
-    if not isinstance(named, str):
-        raise BadInput(f"{manifest} names no profile (not the JSON localize writes); give --profile")
-    return named

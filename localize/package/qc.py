@@ -188,3 +188,27 @@ def check_loudness(path: Path, profile: DeliveryProfile, ffmpeg: str | None = No
 
 def _expect(file: str, check: str, measured: Any, expected: Any) -> list[Failure]:
     return [] if measured == expected else [Failure(file, check, str(measured), str(expected))]
+
+
+def refuse_stage_folder(folder: Path) -> None:
+    """A pipeline's package stage keeps the package in ``release/``: checking the stage folder itself would only
+    report a missing manifest, so point at the right folder instead (the usual slip)."""
+    inner = folder / "release" / MANIFEST
+    if not (folder / MANIFEST).is_file() and inner.is_file():
+        raise BadInput(f"{folder} is a package stage's folder; the package is inside it: "
+                       f"localize qc package {inner.parent}")
+
+
+def manifest_profile(folder: Path) -> str:
+    """The profile a package's manifest.json names; a usage error when there is none to read."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise BadInput(f"no {MANIFEST} in {folder}: give the package folder (the one holding {MANIFEST}), "
+                       "or --profile to check a folder whose manifest is lost")
+    try:
+        named = json.loads(manifest.read_text(encoding="utf-8")).get("profile")
+    except (ValueError, AttributeError):
+        named = None
+    if not isinstance(named, str):
+        raise BadInput(f"{manifest} names no profile (not the JSON localize writes); give --profile")
+    return named
