@@ -6,6 +6,7 @@ faster-whisper dependency) and only processing goes through the ffmpeg binary.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from dataclasses import asdict, dataclass
@@ -77,9 +78,16 @@ def probe(path: Path) -> Probe:
         raise BadInput(f"media file not found: {path}")
     if not path.is_file():
         raise BadInput(f"not a file: {path}")
-    size = path.stat().st_size
-    if size == 0:
+    stat = path.stat()
+    if stat.st_size == 0:
         raise BadInput(f"media file is empty (0 bytes): {path}")
+    return _probe(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe(path: Path, size: int, mtime_ns: int) -> Probe:
+    """``probe`` once per version of a file: preflight checks an episode for its ingest and for each delivery
+    profile, and its stages read it again; size and modification time tell a changed file apart."""
     import av  # PyAV loads in ~80 ms: only commands that read media pay for it
 
     try:
