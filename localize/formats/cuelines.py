@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from localize.errors import BadInput
 from localize.formats.excerpt import quoted, shortened
@@ -18,16 +18,17 @@ from localize.formats.excerpt import quoted, shortened
 CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})")
 # Two times with something other than "-->" between them: a timing line with a mistyped arrow.
 MISTYPED_TIMING = re.compile(rf"\s*{CLOCK.pattern}\s*[^\w\s]{{1,3}}\s*{CLOCK.pattern}(\s|$)")
+# The timing line nearly every file writes, read with one match; anything else takes the forgiving path.
+PLAIN_TIMING = re.compile(r"(\d\d):([0-5]\d):([0-5]\d)[,.](\d{3}) --> (\d\d):([0-5]\d):([0-5]\d)[,.](\d{3})(?:\s|$)")
 
 
-@dataclass(frozen=True)
-class RawCue:
-    """A cue as found in the file: times parsed, text lines still with their markup."""
+class RawCue(NamedTuple):
+    """A cue as found in the file: times parsed, text lines still with their markup (a tuple: a long file
+    has a hundred thousand of them)."""
 
     start_ms: int
     end_ms: int
     lines: list[str]
-    text_line_nos: list[int]
 
 
 def parse_clock(token: str) -> int | None:
@@ -56,6 +57,13 @@ def format_clock(ms: int, separator: str) -> str:
 
 def _timing(line: str, line_no: int, source: str, expected: str) -> tuple[int, int]:
     """Start and end of a timing line; what follows the end (cue settings, SRT coordinates) is layout we redo."""
+    plain = PLAIN_TIMING.match(line)
+    if plain:
+        h1, m1, s1, f1, h2, m2, s2, f2 = map(int, plain.groups())
+        start = ((h1 * 60 + m1) * 60 + s1) * 1000 + f1
+        end = ((h2 * 60 + m2) * 60 + s2) * 1000 + f2
+        if start <= end:
+            return start, end
     left, _, right = line.partition("-->")
     end_token = (right.split(maxsplit=1) or [""])[0]
     times = []
@@ -85,18 +93,17 @@ def split_cues(lines: list[str], source: str, expected: str,
     if mistyped is not None:
         raise BadInput(f"{source} line {mistyped + 1}: {quoted(lines[mistyped].strip())} looks like a timing line but "
                        f"lacks '-->'; expected {expected}")
-    bounds = [*timings, len(lines)]
-    owned: set[int] = set()  # identifier lines, which belong to the cue after them
+    identifiers: dict[int, int] = {}  # timing line -> its identifier line, which belongs to that cue
     for i in timings:
         before = i - 1
         while before >= 0 and not lines[before].strip():
             before -= 1
         if before >= 0 and "-->" not in lines[before] and is_identifier(lines, before):
-            owned.add(before)
+            identifiers[i] = before
     cues = []
-    for i, stop in zip(timings, bounds[1:], strict=True):
+    for i, stop in zip(timings, [*timings[1:], len(lines)], strict=False):  # no timings: no cues
         start, end = _timing(lines[i], i + 1, source, expected)
-        body = [j for j in range(i + 1, stop) if j not in owned]
-        cues.append(RawCue(start, end, [lines[j] for j in body], [j + 1 for j in body]))
-    preamble = [j for j in range(timings[0] if timings else len(lines)) if j not in owned]
+        cues.append(RawCue(start, end, lines[i + 1:identifiers.get(stop, stop)]))
+    first = timings[0] if timings else len(lines)
+    preamble = list(range(identifiers.get(first, first)))
     return preamble, cues

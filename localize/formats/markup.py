@@ -24,7 +24,7 @@ def tidy(text: str) -> str:
 def plain_text(lines: list[str]) -> tuple[str, str]:
     """(text, speaker) of a cue's raw lines: tags stripped, entities decoded, WebVTT <v Name> as speaker."""
     raw = "\n".join(lines)
-    if not any(mark in raw for mark in "<{&"):  # no tag, override or entity: most lines of most files
+    if "<" not in raw and "{" not in raw and "&" not in raw:  # no tag, override or entity: most lines of most files
         return tidy(raw), ""
     voice = VOICE.search(raw)
     speaker = tidy(html.unescape(voice.group(1))) if voice else ""

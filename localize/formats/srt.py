@@ -21,28 +21,28 @@ def _is_number(line: str) -> bool:
     return line.strip().isdigit()
 
 
-def _check_numbers(lines: list[str], indexes: list[int], source: str) -> None:
-    """A cue number on its own line followed by text means that cue lost its timing line."""
-    for j in indexes:
-        after_blank = j == 0 or not lines[j - 1].strip()
-        followed = j + 1 < len(lines) and lines[j + 1].strip() and "-->" not in lines[j + 1]
-        if after_blank and followed and _is_number(lines[j]):
-            raise BadInput(f"{source} line {j + 2}: expected a timing line ({EXPECTED}) after cue number "
-                           f"{shortened(lines[j].strip())}, found {quoted(lines[j + 1].strip())}")
+def _check_numbers(lines: list[str], source: str) -> None:
+    """A cue number on its own line after a blank line and followed by text means that cue lost its timing
+    line. One pass over the file: identifiers are followed by their timing line (or a blank), never by text."""
+    for j, line in enumerate(lines):
+        if line.strip().isdigit() and (j == 0 or not lines[j - 1].strip()) and j + 1 < len(lines):
+            following = lines[j + 1]
+            if following.strip() and "-->" not in following:
+                raise BadInput(f"{source} line {j + 2}: expected a timing line ({EXPECTED}) after cue number "
+                               f"{shortened(line.strip())}, found {quoted(following.strip())}")
 
 
 def parse(text: str, source: str) -> Track:
     """Cues of an SRT file; cue numbers may be missing or wrong, '.' may stand for ','."""
     lines = text.split("\n")
     preamble, raw_cues = split_cues(lines, source, EXPECTED, lambda all_lines, i: _is_number(all_lines[i]))
-    _check_numbers(lines, preamble, source)
+    _check_numbers(lines, source)
     stray = next((j for j in preamble if lines[j].strip()), None)
     if stray is not None:
         raise BadInput(f"{source} line {stray + 1}: expected a cue number or a timing line ({EXPECTED}), "
                        f"found {quoted(lines[stray].strip())}")
     cues = []
     for raw in raw_cues:
-        _check_numbers(lines, [n - 1 for n in raw.text_line_nos], source)
         text_, speaker = plain_text(raw.lines)
         cues.append(Cue(raw.start_ms, raw.end_ms, text_, speaker))
     return Track("", tuple(cues))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from localize.bulk import collector_paused
 from localize.errors import BadInput
 from localize.formats import ass, jsontrack, srt, ttml, vtt
 from localize.formats.cuelines import format_clock
@@ -21,7 +22,8 @@ def parse_track(text: str, fmt: str, language: str, source: str = "<text>", over
     """The cues of ``text`` in format ``fmt``; ``language`` "" takes the file's own (TTML xml:lang, JSON)."""
     if fmt not in PARSERS:
         raise BadInput(f"cannot read {source}: unknown subtitle format '{fmt}'; formats are {', '.join(PARSERS)}")
-    parsed = PARSERS[fmt](text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), source)
+    with collector_paused():
+        parsed = PARSERS[fmt](text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), source)
     cues = [cue for cue in parsed.cues if cue.text]
     backwards = next((cue for cue in cues if cue.end_ms < cue.start_ms), None)
     if backwards:
@@ -29,7 +31,8 @@ def parse_track(text: str, fmt: str, language: str, source: str = "<text>", over
                        "fix its times")
     if not cues:
         raise BadInput(f"no subtitle cues found in {source}")
-    return Track(language or parsed.language, arrange(cues, overlaps))
+    with collector_paused():
+        return Track(language or parsed.language, arrange(cues, overlaps))
 
 
 def read_track(path: Path, language: str, overlaps: str = "merge") -> Track:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from localize.bulk import collector_paused
 from localize.model import Cue
 from localize.subtitles.linebreak import break_lines
 from localize.subtitles.profiles import SubtitleProfile
@@ -22,8 +23,9 @@ def fix_cues(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, ...
     """Every cue repaired in one pass after a sort: O(n log n) in the cues (and the cuts, found by bisection)."""
     style = profile.language.punctuation
     ordered = sorted(cues, key=lambda c: (c.start_ms, c.end_ms))
-    rebroken = [replace(c, text=drop_line_final(break_lines(drop_final(full_width(c.text, style), style), profile),
-                                                style))
-                for c in ordered]  # break_lines joins the old lines first
-    timed = [TimedCue(c, c.start_ms, c.end_ms) for c in rebroken]
-    return [t.cue for t in retime(timed, profile, shots_ms, media_end_ms)]
+    with collector_paused():
+        rebroken = [replace(c, text=drop_line_final(break_lines(drop_final(full_width(c.text, style), style),
+                                                                profile), style))
+                    for c in ordered]  # break_lines joins the old lines first
+        timed = [TimedCue(c, c.start_ms, c.end_ms) for c in rebroken]
+        return [t.cue for t in retime(timed, profile, shots_ms, media_end_ms)]

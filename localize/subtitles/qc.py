@@ -10,11 +10,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from localize.bulk import collector_paused
 from localize.model import Cue
 from localize.subtitles.cuts import Cuts
 from localize.subtitles.profiles import SubtitleProfile
 from localize.subtitles.textwidth import derived_chars_per_line, line_pixels, reading_length
-from localize.subtitles.timing import to_frame
+from localize.subtitles.timing import to_frame, to_frames
 
 RULES = {
     "empty": "a cue without text",
@@ -95,13 +96,14 @@ def check_cue_timing(number: int, cue: Cue, profile: SubtitleProfile) -> list[Vi
     return found
 
 
-def check_neighbours(number: int, cue: Cue, following: Cue, profile: SubtitleProfile) -> list[Violation]:
+def check_neighbours(number: int, cue: Cue, following: Cue, gap_frames: int,
+                     profile: SubtitleProfile) -> list[Violation]:
+    """The gap from ``cue`` to the next; ``gap_frames`` is the frame of the next in-time less this out-time's."""
     if following.start_ms < cue.start_ms:
         return [Violation(number + 1, "order", f"starts {_seconds(following.start_ms)}",
                           f"after {_seconds(cue.start_ms)}")]
     if following.start_ms < cue.end_ms:
         return [Violation(number, "overlap", f"{_seconds(cue.end_ms - following.start_ms)} overlap", "no overlap")]
-    gap_frames = to_frame(following.start_ms, profile) - to_frame(cue.end_ms, profile)
     if gap_frames < profile.min_gap_frames:
         return [Violation(number, "gap_min", f"{gap_frames} frames", f"≥ {profile.min_gap_frames} frames")]
     gap_ms = following.start_ms - cue.end_ms
@@ -124,8 +126,8 @@ class _CutFrames:
         return cls(cuts, tuple(to_frame(s, profile) for s in cuts.times_ms))
 
 
-def check_shot_changes(number: int, cue: Cue, cuts: _CutFrames, profile: SubtitleProfile) -> list[Violation]:
-    end_frame = to_frame(cue.end_ms, profile)
+def check_shot_changes(number: int, end_frame: int, cuts: _CutFrames) -> list[Violation]:
+    """An out-time on the frame of a cut or the one before it (``end_frame``: the frame the cue ends on)."""
     index = bisect_left(cuts.frames, end_frame)  # the first cut on the out-time's frame or later
     if index < len(cuts.frames) and cuts.frames[index] - end_frame in (0, 1):
         shot = cuts.cuts.times_ms[index]
@@ -158,23 +160,28 @@ def check_track(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, 
     """Every violation in a track, in cue order: one pass over the cues, each looking only at its neighbour
     and, by bisection, at the cuts near it, so a track of n cues and c cuts takes O((n + c) log c)."""
     cuts = _CutFrames.of(shots_ms, profile)
+    starts = to_frames([cue.start_ms for cue in cues], profile)
+    ends = to_frames([cue.end_ms for cue in cues], profile)
     found: list[Violation] = []
-    for index, cue in enumerate(cues):
-        number = index + 1
-        found += check_cue_text(number, cue, profile)
-        found += check_cue_timing(number, cue, profile)
-        if index + 1 < len(cues):
-            found += check_neighbours(number, cue, cues[index + 1], profile)
-        found += check_shot_changes(number, cue, cuts, profile)
-        if speech is not None:
-            found += check_speech(number, cue, speech[index], cuts.cuts, profile)
+    with collector_paused():
+        for index, cue in enumerate(cues):
+            number = index + 1
+            found += check_cue_text(number, cue, profile)
+            found += check_cue_timing(number, cue, profile)
+            if index + 1 < len(cues):
+                found += check_neighbours(number, cue, cues[index + 1], starts[index + 1] - ends[index], profile)
+            found += check_shot_changes(number, ends[index], cuts)
+            if speech is not None:
+                found += check_speech(number, cue, speech[index], cuts.cuts, profile)
     return found
 
 
 def report(cues: list[Cue], violations: list[Violation], profile: SubtitleProfile) -> dict:
     """The QC report as stored beside a track and printed by ``--json``."""
     failing = {v.cue for v in violations}
+    with collector_paused():
+        violations_json = [v.to_json() for v in violations]
     return {"profile": profile.name, "language": profile.language.language, "fps": str(profile.fps),
             "chars_per_line": derived_chars_per_line(profile),
             "cues": len(cues), "cues_passing": len(cues) - len(failing), "passed": not violations,
-            "violations": [v.to_json() for v in violations]}
+            "violations": violations_json}

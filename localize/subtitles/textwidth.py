@@ -19,9 +19,7 @@ def _glyph_em() -> dict[str, float]:
     return json.loads(data)["em"]
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def char_em(char: str) -> float:
-    """Cached: a track repeats the same few thousand characters, and every line of it is measured."""
+def _em_of(char: str) -> float:
     width = _glyph_em().get(char)
     if width is not None:
         return width
@@ -30,8 +28,22 @@ def char_em(char: str) -> float:
     return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else FALLBACK_EM
 
 
+class _EmTable(dict):
+    """Em width by character, filled as characters are met: a track repeats the same few thousand
+    characters, every line of it is measured, and a dict lookup is the cheapest way to sum a line."""
+
+    def __missing__(self, char: str) -> float:
+        width = _em_of(char)
+        if len(self) < 1 << 16:  # bounded, like a cache: a file of every Unicode character stays small
+            self[char] = width
+        return width
+
+
+_EM = _EmTable()
+
+
 def width_em(line: str) -> float:
-    return sum(map(char_em, line))
+    return sum(map(_EM.__getitem__, line))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -35,6 +35,12 @@ def to_frame(ms: float, profile: SubtitleProfile) -> int:
     return math.floor(ms * profile.fps / 1000 + Fraction(1, 2))
 
 
+def to_frames(times_ms: list[int], profile: SubtitleProfile) -> list[int]:
+    """``to_frame`` of many whole-millisecond times at once (QC takes the frames of every cue of a track)."""
+    rate, scale = profile.fps.numerator, profile.fps.denominator
+    return [(2 * ms * rate + 1000 * scale) // (2000 * scale) for ms in times_ms]
+
+
 def from_frame(frame: int, profile: SubtitleProfile) -> int:
     """The millisecond a frame starts on, rounding halves to even as round(Fraction) does, in integers."""
     quotient, remainder = divmod(frame * 1000 * profile.fps.denominator, profile.fps.numerator)
