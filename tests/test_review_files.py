@@ -1,0 +1,106 @@
+"""Review files as functions: XLIFF 2.1 and XLSX written, edited by third-party libraries, read back; the
+post-edit effort rules. (The export/import commands and the review stage are tested with a job.)"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from localize.errors import BadInput
+from localize.review.effort import band, edit_distance, post_edit_effort
+from localize.review.units import CueSegment, Fingerprint, ReviewUnit, TermHint
+from localize.review.xliff import read_xliff, write_xliff
+from localize.review.xlsx import read_xlsx, write_xlsx
+
+FINGERPRINT = Fingerprint("sample", "ep01", "en", "ab" * 32)
+UNITS = [
+    ReviewUnit("s1", (CueSegment(1, 1000, 2500, "你这个上门女婿，", "You live-in son-in-law,"),
+                      CueSegment(2, 2600, 4000, "给我滚！", "get out!")),
+               speaker="王母", addressee="林凡", match="llm", max_chars=40, flags=("term_missing: x",),
+               terms=(TermHint("上门女婿", ("live-in son-in-law",), ("door-to-door son-in-law",), "marries in"),)),
+    ReviewUnit("s2", (CueSegment(3, 4200, 6000, "我是天龙集团的董事长。", "I'm the chairman of Tianlong Group."),),
+               speaker="林凡", match="tm 100", max_chars=30, before="你这个上门女婿，给我滚！"),
+]
+
+
+def test_xliff_carries_hints_and_reads_back():
+    data = write_xliff(UNITS, FINGERPRINT, "zh-Hans", "en")
+    text = data.decode()
+    assert 'version="2.1"' in text and 'srcLang="zh-Hans"' in text and 'trgLang="en"' in text
+    assert "上门女婿 → live-in son-in-law; never: door-to-door son-in-law" in text
+    assert "at most 40 characters" in text and "王母 → 林凡" in text
+    back = read_xliff(data, "ep01.en.xlf")
+    assert back.fingerprint == FINGERPRINT
+    assert [u.id for u in back.units] == ["s1", "s2"]
+    assert back.units[0].targets == ((1, "You live-in son-in-law,"), (2, "get out!"))
+    assert write_xliff(UNITS, FINGERPRINT, "zh-Hans", "en") == data  # deterministic
+
+
+def test_xliff_edited_by_translate_toolkit_reads_back():
+    xliff2 = pytest.importorskip("translate.storage.xliff2")
+    store = xliff2.Xliff2File.parsestring(write_xliff(UNITS, FINGERPRINT, "zh-Hans", "en"))
+    edited = next(u for u in store.units if u.source == "给我滚！")
+    edited.target = "Get lost!"
+    back = read_xliff(bytes(store), "edited.xlf")
+    assert back.units[0].targets == ((1, "You live-in son-in-law,"), (2, "Get lost!"))
+    assert back.fingerprint == FINGERPRINT
+
+
+def test_xliff_inline_markup_and_bad_state_are_refused_by_unit():
+    data = write_xliff(UNITS, FINGERPRINT, "zh-Hans", "en").decode()
+    tagged = data.replace("<target>get out!</target>", '<target>get <ph id="1"/>out!</target>')
+    with pytest.raises(BadInput, match="unit s1 segment c2.*inline markup"):
+        read_xliff(tagged.encode(), "x.xlf")
+    with pytest.raises(BadInput, match="unit s2 segment c3.*unknown state 'done'"):
+        read_xliff(data.replace('id="c3" state="translated"', 'id="c3" state="done"').encode(), "x.xlf")
+
+
+def test_xliff_refuses_entities_and_other_files():
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><xliff version="2.1">&a;</xliff>'
+    with pytest.raises(BadInput, match="DTD or entities"):
+        read_xliff(bomb, "bomb.xlf")
+    with pytest.raises(BadInput, match="not an XLIFF 2 file"):
+        read_xliff(b"<tmx version='1.4'/>", "memory.tmx")
+
+
+def test_xlsx_edited_with_openpyxl_reads_back():
+    from openpyxl import load_workbook
+
+    data = write_xlsx(UNITS, FINGERPRINT, "zh-Hans", "en")
+    assert write_xlsx(UNITS, FINGERPRINT, "zh-Hans", "en") == data  # deterministic bytes
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.data_validations.dataValidation[0].formula1 == '"initial,translated,reviewed,final"'
+    assert book["localize"].sheet_state == "hidden"
+    sheet["H4"] = "I chair Tianlong Group."
+    for row in (2, 3, 4):
+        sheet[f"I{row}"] = "reviewed"
+    edited = io.BytesIO()
+    book.save(edited)
+    back = read_xlsx(edited.getvalue(), "ep01.en.xlsx")
+    assert back.fingerprint == FINGERPRINT
+    assert back.units[1].targets == ((3, "I chair Tianlong Group."),)
+    assert {u.state for u in back.units} == {"reviewed"}
+
+
+def test_xlsx_that_is_not_a_workbook_is_bad_input():
+    with pytest.raises(BadInput, match="not an XLSX workbook"):
+        read_xlsx(b"PK\x03\x04 broken", "x.xlsx")
+
+
+@pytest.mark.parametrize(("draft", "approved", "language", "edited", "percent", "band_name"), [
+    ("You live-in son-in-law, get out!", "You live-in son-in-law, get out!", "en", 0, 0.0, "0%"),
+    ("You live-in son-in-law, get out!", "You freeloader, get out!", "en", 2, 28.57, "15-30%"),
+    ("我是董事长", "我是董事长。", "zh-Hans", 1, 16.67, "15-30%"),
+    ("Go.", "Leave now, please", "en", 4, 100.0, "100%"),
+])
+def test_post_edit_effort_counts_words_or_characters(draft, approved, language, edited, percent, band_name):
+    effort = post_edit_effort(draft, approved, language)
+    assert (effort.edited_tokens, effort.percent, band(effort.percent)) == (edited, percent, band_name)
+
+
+def test_edit_distance_is_levenshtein():
+    assert edit_distance(list("kitten"), list("sitting")) == 3
+    assert edit_distance([], list("abc")) == 3
