@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 SEGMENTED = ("zh", "yue", "cmn")  # written without spaces, with a segmenter here
 UNSEGMENTED = ("ja", "th")  # written without spaces, no segmenter yet: every character boundary counts
-_WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)  # letters and digits, with inner apostrophes (don't, l'homme)
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")  # letters and digits, inner hyphens and apostrophes: son-in-law, don't
 
 
 def base_language(language: str) -> str:

@@ -8,6 +8,8 @@ import io
 import pytest
 
 from localize.errors import BadInput
+from localize.model import Cue
+from localize.review.build import DraftedSentence, joined_target, review_units, spread
 from localize.review.effort import band, edit_distance, post_edit_effort
 from localize.review.units import CueSegment, Fingerprint, ReviewUnit, TermHint
 from localize.review.xliff import read_xliff, write_xliff
@@ -104,3 +106,29 @@ def test_post_edit_effort_counts_words_or_characters(draft, approved, language, 
 def test_edit_distance_is_levenshtein():
     assert edit_distance(list("kitten"), list("sitting")) == 3
     assert edit_distance([], list("abc")) == 3
+
+
+@pytest.mark.parametrize(("target", "weights", "language"), [
+    ("You live-in son-in-law, get out!", [8, 4], "en"),
+    ("你这个上门女婿，给我滚！", [8, 4], "zh-Hans"),
+    ("I'm the chairman of Tianlong Group.", [3, 3, 3], "en"),
+])
+def test_a_translation_spreads_over_its_cues_between_words_and_joins_back(target, weights, language):
+    parts = spread(target, weights, language)
+    assert len(parts) == len(weights)
+    assert joined_target(parts, language) == target
+    assert all(not part or part[-1] != "-" for part in parts)  # never inside son-in-law
+
+
+def test_review_units_carry_cues_context_and_limits():
+    source = [Cue(1000, 2500, "你这个上门女婿，", "王母"), Cue(2600, 4000, "给我滚！", "王母"),
+              Cue(4200, 6000, "我是天龙集团的董事长。", "林凡")]
+    sentences = [DraftedSentence((0, 1), "You live-in son-in-law, get out!", "llm"),
+                 DraftedSentence((2,), "I'm the chairman of Tianlong Group.", "tm 100")]
+    units = review_units(sentences, source, "en", 17.0)
+    assert [u.id for u in units] == ["s1", "s2"]
+    assert [s.cue for s in units[0].segments] == [1, 2]
+    assert units[0].speaker == "王母" and units[1].speaker == "林凡"
+    assert units[0].max_chars == 51  # 17 cps over 3.0 s
+    assert units[1].before == "你这个上门女婿，给我滚！" and units[0].after == "我是天龙集团的董事长。"
+    assert joined_target([s.target for s in units[0].segments], "en") == "You live-in son-in-law, get out!"

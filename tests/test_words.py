@@ -40,6 +40,8 @@ def test_terms_match_on_word_edges_only(text, term, found):
     ("Linfan", "Lin", -1),
     ("Hi Mr. Lin", "Mr.", 3),
     ("It's a Moment", "Mom", -1),
+    ("my son-in-law", "law", -1),
+    ("my son-in-law", "son-in-law", 3),
 ])
 def test_spaced_languages_split_on_spaces_and_punctuation(text, term, offset):
     assert find_word(text, term, word_edges(text, "en")) == offset

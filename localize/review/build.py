@@ -1,0 +1,75 @@
+"""Review units from a draft: each drafted sentence with its source cues, its translation spread over them,
+and the hints a reviewer needs (speaker, terms, match, QA flags, the most characters that fit)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from localize.model import Cue
+from localize.review.units import CueSegment, ReviewUnit, TermHint
+from localize.words import base_language, word_spans
+
+NO_SPACES = ("zh", "ja", "ko", "yue", "cmn", "th")
+
+
+@dataclass(frozen=True)
+class DraftedSentence:
+    """What the exporter needs of one sentence of a draft, whatever the draft's own types are."""
+
+    cue_indexes: tuple[int, ...]  # positions (from 0) of its source cues
+    target: str
+    origin: str  # "tm 100", "llm"…
+    flags: tuple[str, ...] = ()
+    terms: tuple[TermHint, ...] = ()
+    addressee: str = ""
+
+
+def max_chars(duration_ms: int, max_cps: float) -> int:
+    """The most characters a viewer can read in the time: the limit a shorter rendering must meet."""
+    return math.floor(max_cps * duration_ms / 1000)
+
+
+def spread(target: str, weights: Sequence[int], language: str) -> list[str]:
+    """``target`` cut into ``len(weights)`` parts of about the weights' shares, only between words, so each
+    source cue's segment shows the part of the translation that renders it (joined again on import)."""
+    if len(weights) <= 1:
+        return [target]
+    edges = [start for start, _ in word_spans(target, language) if start] or [len(target)]  # before a word:
+    # the comma after "son-in-law" stays with it
+    total, parts, start, taken = sum(weights) or 1, [], 0, 0
+    for weight in weights[:-1]:
+        taken += weight
+        wanted = len(target) * taken / total
+        cut = min((e for e in edges if e >= start), key=lambda e: abs(e - wanted), default=len(target))
+        parts.append(target[start:cut])
+        start = cut
+    parts.append(target[start:])
+    if base_language(language) not in NO_SPACES:
+        parts = [part.strip() for part in parts]
+    return parts
+
+
+def review_units(sentences: Sequence[DraftedSentence], source: Sequence[Cue], language: str,
+                 max_cps: float) -> list[ReviewUnit]:
+    """One unit per sentence, ids s1, s2… in draft order; neighbours' source text as context."""
+    texts = ["".join(source[i].text.replace("\n", "") for i in s.cue_indexes) for s in sentences]
+    units = []
+    for number, sentence in enumerate(sentences):
+        cues = [source[i] for i in sentence.cue_indexes]
+        parts = spread(sentence.target, [len(c.text) for c in cues], language)
+        segments = tuple(CueSegment(i + 1, c.start_ms, c.end_ms, c.text.replace("\n", ""), part)
+                         for i, c, part in zip(sentence.cue_indexes, cues, parts, strict=True))
+        units.append(ReviewUnit(
+            f"s{number + 1}", segments, state="translated", speaker=cues[0].speaker,
+            addressee=sentence.addressee, terms=sentence.terms, match=sentence.origin, flags=sentence.flags,
+            max_chars=max_chars(cues[-1].end_ms - cues[0].start_ms, max_cps),
+            before=texts[number - 1] if number else "", after=texts[number + 1] if number + 1 < len(texts) else ""))
+    return units
+
+
+def joined_target(parts: Sequence[str], language: str) -> str:
+    """A unit's segment targets as one sentence again (what the draft holds)."""
+    separator = "" if base_language(language) in NO_SPACES else " "
+    return separator.join(p.strip() for p in parts if p.strip())
