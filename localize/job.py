@@ -85,6 +85,7 @@ class TranslationSettings:
     languages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (target language, its own engine list)
     currency: str = "yuan"  # how amounts are said: yuan, dollars (relabelled, not converted) or plain
     currencies: tuple[tuple[str, str], ...] = ()  # (target language, its market's currency policy)
+    condense: bool = False  # lines still over the reading speed after fit go to the llm engine for a shorter one
 
     def engines_for(self, language: str) -> tuple[str, ...]:
         return dict(self.languages).get(language, self.engines)
@@ -357,7 +358,7 @@ def _engine_list(value: Any) -> tuple[str, ...]:
 
 def _read_translation(file: Path, raw: Any) -> TranslationSettings:
     section = Section(file, "translation", raw,
-                      ("engines", "tm", "tm_threshold", "synopsis", "llm", "languages", "currency"))
+                      ("engines", "tm", "tm_threshold", "synopsis", "llm", "languages", "currency", "condense"))
     llm = Section(file, "translation.llm", section.get("llm", lambda v: v, {}), ("base_url", "model", "max_batch"))
     languages = section.get("languages", lambda v: v, {})
     if not isinstance(languages, dict):
@@ -379,6 +380,7 @@ def _read_translation(file: Path, raw: Any) -> TranslationSettings:
         languages=tuple(per_language),
         currency=section.get("currency", choice(CURRENCY_POLICIES), TranslationSettings.currency),
         currencies=tuple(currencies),
+        condense=section.get("condense", boolean, TranslationSettings.condense),
     )
 
 

@@ -273,7 +273,7 @@ class Runner:
         report = outputs.get(qc_artifact(stage.name))
         if report:
             qc = json.loads((self.store.root / report["path"]).read_text(encoding="utf-8"))
-            run.outcome.qc[report["path"]] = {k: v for k, v in qc.items() if k != "violations"}
+            run.outcome.qc[report["path"]] = {k: v for k, v in qc.items() if k not in ("violations", "warnings")}
             if not qc["passed"]:
                 verdict = qc_verdict(stage.name, qc, self.store.root / report["path"])
                 run.flagged.update({name: verdict for name in outputs if name != qc_artifact(stage.name)})

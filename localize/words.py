@@ -30,7 +30,7 @@ def _segmenter(extra_words: frozenset[str]):
     import rjieba  # loads its dictionary: 0.2 s, only when Chinese text is first segmented
 
     segmenter = rjieba.Jieba()
-    for word in sorted(extra_words):
+    for word in sorted(w for w in extra_words if w):
         segmenter.add_word(word, None, None)  # jieba's suggested frequency: kept whole, not forced
     return segmenter
 
@@ -40,7 +40,8 @@ def word_spans(text: str, language: str, extra_words: Iterable[str] = ()) -> lis
     words. ``extra_words`` are kept whole where they occur (Chinese only: spaced languages need no help)."""
     base = base_language(language)
     if base in SEGMENTED:
-        pieces = _segmenter(frozenset(w for w in extra_words if w))
+        # a frozenset is taken as it is: a glossary's terms are one set for a whole track, hashed once
+        pieces = _segmenter(extra_words if isinstance(extra_words, frozenset) else frozenset(extra_words))
         return [(start, end) for token, start, end in pieces.tokenize(text, hmm=False)
                 if not token.isspace() and any(c.isalnum() for c in token)]
     if base in UNSEGMENTED:

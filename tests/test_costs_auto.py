@@ -14,7 +14,7 @@ import pysubs2
 import pytest
 
 from localize.costs import ledger
-from localize.costs.auto import TM_WEIGHTED_ITEM, StageRun, stage_costs
+from localize.costs.auto import LLM_ITEM, TM_WEIGHTED_ITEM, StageRun, stage_costs
 from localize.costs.policies import load_policy
 from localize.costs.usage import Usage
 from localize.job import load_job
@@ -146,8 +146,11 @@ def test_translation_is_priced_by_tm_weighted_units(tmp_path, server, small_samp
     assert (entry["stage"], entry["language"], entry["origin"]) == ("draft.en", "en", "auto")
     assert entry["note"] == ("TM match bands, units × weight: 101: 93 × 0.20; 100: 16 × 0.30; 95-99: 0 × 0.50; "
                              "85-94: 22 × 0.60; 75-84: 9 × 0.80; 50-74: 0 × 0.90; no match: 10 × 1.00; total 53.80")
+    llm_entries = [e for e in _ledger(work) if e["item"] == LLM_ITEM]
+    assert llm_entries  # the LLM translated one line
     for name in ("city-30", "province-50"):  # 译制 by its item alone, whatever stage it is filed under
         assert load_policy(name).counts({"item": entry["item"], "stage": None}), name
+        assert all(load_policy(name).counts({"item": e["item"], "stage": None}) for e in llm_entries), name
 
     # A forced re-run spends compute again, but nobody translates the episode a second time.
     computes = sum(e["item"] == "compute: draft.en" for e in _ledger(work))

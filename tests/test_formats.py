@@ -215,7 +215,7 @@ OVERLAPPING = ("00:00:04,000 --> 00:00:05,000\nlater\n\n"
 
 def test_overlapping_cues_merge_into_dialogue_by_default():
     track = parse_track(OVERLAPPING, "srt", "zh-Hans")
-    assert track.cues == (Cue(1000, 3500, "- 你好！\n- 谁？"), Cue(3500, 4000, "touching is not overlapping"),
+    assert track.cues == (Cue(1000, 3500, "-你好！\n-谁？"), Cue(3500, 4000, "touching is not overlapping"),
                           Cue(4000, 5000, "later"))
 
 

@@ -8,7 +8,7 @@ from localize.asr.hallucination import clean_segments
 from localize.errors import BadInput
 from localize.languages import chinese_script, normalize_tag, whisper_language
 from localize.model import Segment, Word
-from localize.subtitles.linebreak import fits_in_lines
+from localize.subtitles.linebreak import layout
 from localize.subtitles.profiles import load_profile
 from localize.subtitles.segment import group_words
 
@@ -72,7 +72,7 @@ def test_long_chinese_sentence_splits_at_a_clause_and_fits_the_screen():
     pieces = ["".join(w.text for w in g) for g in groups]
     assert "".join(pieces) == text
     assert pieces[0].endswith("，")
-    assert all(fits_in_lines(p, ZH) for p in pieces)
+    assert all(layout(p, ZH).fits for p in pieces)
 
 
 @pytest.mark.parametrize("tag, expected", [("zh-hans", "zh-Hans"), ("PT_br", "pt-BR"), ("es-419", "es-419"),

@@ -1,4 +1,5 @@
-"""Subtitle files: the ``qc`` group with ``qc subs`` (check against a profile), and ``subs fix`` (repair)."""
+"""Subtitle files: the ``qc`` group with ``qc subs`` (check against a profile) and ``qc terms`` (a translation
+against glossaries), and ``subs fix`` (repair)."""
 
 from __future__ import annotations
 
@@ -79,11 +80,97 @@ def qc_subs(file: str, profile: str, lang: str, video: str | None, as_json: bool
         sys.exit(EXIT_QC_FAILED)
 
 
+@qc.command("terms")
+@click.argument("source_file", metavar="SOURCE", type=click.Path(dir_okay=False))
+@click.argument("target_file", metavar="TARGET", type=click.Path(dir_okay=False))
+@click.option("--glossary", "glossaries", multiple=True, required=True,
+              help="Glossary YAML, or a folder of them; repeat for several (earlier ones win within a scope).")
+@click.option("--lang", required=True, help="Language of TARGET (BCP-47); SOURCE is in the glossaries' language.")
+@click.option("--characters", type=click.Path(dir_okay=False), help="Character sheet: its names are required terms.")
+@click.option("--json", "as_json", is_flag=True)
+def qc_terms(source_file: str, target_file: str, glossaries: tuple[str, ...], lang: str, characters: str | None,
+             as_json: bool) -> None:
+    """Check a translation against glossaries, whoever made it: exit 1 on a missing required rendering (names,
+    brands, do-not-translate) or any forbidden one; a missing preferred rendering (forms of address, idioms) is
+    a warning. Terms count only as whole words of the source (万 is not in 万事有我).
+
+    Cues are paired by time: each cue is linked to the cue of the other file it overlaps longest, and linked
+    cues are checked together (a line split in two, or two merged into one); a cue overlapping none is unpaired.
+
+    Example: localize qc terms ep01.zh.srt ep01.en.srt --glossary glossaries/zh-en.micro-drama.yaml --lang en
+    """
+    from localize.formats import read_track
+    from localize.glossary import glossary_files, load_glossary, merge_terms, protected_names
+    from localize.glossary.characters import load_characters
+    from localize.languages import normalize_tag
+    from localize.translate.qa import check_pairs, terms_report
+
+    language = normalize_tag(lang)
+    loaded = [load_glossary(path) for path in glossary_files(glossaries)]
+    source_language = loaded[0].source_language
+    other = next((g for g in loaded if g.source_language != source_language), None)
+    if other:
+        raise BadInput(f"{other.name} is for {other.source_language} but {loaded[0].name} for {source_language}; "
+                       "check one source language at a time")
+    if not any(term.target(language) for g in loaded for term in g.terms):
+        have = sorted({locale for g in loaded for term in g.terms for locale, _ in term.targets})
+        raise BadInput(f"no glossary term has a rendering for {language} (the glossaries have: {', '.join(have)}); "
+                       "pass the glossary for that language or fix --lang")
+    cast = load_characters(Path(characters)) if characters else ()
+    # Overlapping cues stay apart ("stack"): pairing by time handles them, and cue numbers stay the file's.
+    source = read_track(Path(source_file), source_language, overlaps="stack")
+    target = read_track(Path(target_file), language, overlaps="stack")
+    checks = check_pairs(source.cues, target.cues, merge_terms(loaded, cast, language), protected_names(cast),
+                         source_language, language)
+    result = {"source": source_file, "target": target_file, "source_language": source_language, "language": language,
+              "glossaries": [g.name for g in loaded], **terms_report(source.cues, target.cues, checks)}
+    _print_term_findings(result, as_json)
+    if not result["passed"]:
+        sys.exit(EXIT_QC_FAILED)
+
+
+def _print_term_findings(result: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    errors, warnings = result["violations"], result["warnings"]
+    unpaired = result["unpaired"]
+    summary = (f"{result['pairs']} cue pairs, {_count(len(errors), 'error')}, {_count(len(warnings), 'warning')}; "
+               f"unpaired cues: {len(unpaired['source_cues'])} source, {len(unpaired['target_cues'])} target")
+    console = Console()
+    if not errors and not warnings:
+        console.print(f"Terms passed: {summary}")
+        return
+    table = Table(title=f"Terms {'failed' if errors else 'passed'}: {summary}")
+    for column in ("cue", "time", "source", "target", "finding"):
+        table.add_column(column, overflow="fold")  # Chinese has no spaces to wrap at: fold, never cut
+    rows = [(row, "error") for row in errors] + [(row, "warning") for row in warnings]
+    for row, severity in rows[:TABLE_ROWS]:
+        table.add_row(str(row["cue"]), _clock(row["start_ms"]), row["source"], row["target"],
+                      f"{row['rule']} ({severity}): {row['measured']}")
+    if len(rows) > TABLE_ROWS:
+        table.caption = f"first {TABLE_ROWS} of {len(rows)} findings; --json lists them all"
+    console.print(table)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _clock(ms: int) -> str:
+    seconds, millis = divmod(ms, 1000)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{millis:03d}"
+
+
 @qc.command("show")
 @click.argument("report_file", metavar="REPORT", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
 def qc_show(report_file: str, as_json: bool) -> None:
-    """Show a QC report a run wrote (a stage's qc.json): every violation or package failure; exit 1 if any.
+    """Show a QC report a run wrote (a stage's qc.json): every violation or package failure, then the warnings
+    (they never fail); exit 1 if any violation.
 
     Example: localize qc show jobs/work/sample/ep01/fit.en/qc.json
     """
@@ -91,6 +178,7 @@ def qc_show(report_file: str, as_json: bool) -> None:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         rows = stored.get("violations", stored.get("failures"))
+        warnings = stored.get("warnings", [])  # reports written before warnings existed have none
         passed = stored["passed"]
     except (OSError, ValueError, KeyError, AttributeError):
         raise BadInput(f"{path} is not a QC report a run wrote (a stage's qc.json)") from None
@@ -102,10 +190,11 @@ def qc_show(report_file: str, as_json: bool) -> None:
 
         columns = ("cue", "rule", "measured", "limit") if "violations" in stored else ("file", "check", "measured",
                                                                                          "expected")
-        table = Table(title=f"{path}: {'passed' if passed else 'failed'}")
+        verdict = "passed" if passed else "failed"
+        table = Table(title=f"{path}: {verdict}" + (f" ({len(warnings)} warnings)" if warnings else ""))
         for column in columns:
             table.add_column(column)
-        for row in rows or []:
+        for row in [*(rows or []), *warnings]:
             table.add_row(*(str(row.get(column, "")) for column in columns))
         Console().print(table)
     if not passed:

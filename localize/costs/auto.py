@@ -20,6 +20,7 @@ from localize.costs.usage import Usage
 from localize.translate.leverage import BANDS, unit_name, weighted_units
 
 TM_WEIGHTED_ITEM = "translation (TM-weighted)"  # "translat": 译制 under every shipped policy
+LLM_ITEM = "llm tokens (translation)"  # the same for LLM drafts and condensation, whatever stage spent them
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def stage_costs(run: StageRun, priced: tuple[str, ...], card: dict[str, Any], so
         costs.append(ledger.Cost(item=f"machine translation ({usage.mt_engine})", quantity=Decimal(usage.mt_units),
                                  unit="source units", unit_price=card["mt_unit"], **common))
     if usage.llm_tokens:
-        costs.append(ledger.Cost(item="llm tokens", quantity=Decimal(usage.llm_tokens), unit="tokens",
+        costs.append(ledger.Cost(item=LLM_ITEM, quantity=Decimal(usage.llm_tokens), unit="tokens",
                                  unit_price=card["llm_1k_tokens"] / 1000, **common))
     if not translation_priced_before:
         costs += _tm_weighted(card, source_language, usage.tm_bands, common)

@@ -31,8 +31,10 @@ def parse_track(text: str, fmt: str, language: str, source: str = "<text>", over
                        "fix its times")
     if not cues:
         raise BadInput(f"no subtitle cues found in {source}")
+    language = language or parsed.language
+    dash = profiles.language_rules(language).dialogue_dash  # two speakers in one cue: the language's dash style
     with collector_paused():
-        return Track(language or parsed.language, arrange(cues, overlaps))
+        return Track(language, arrange(cues, overlaps, dash))
 
 
 def read_track(path: Path, language: str, overlaps: str = "merge") -> Track:

@@ -10,6 +10,8 @@ Schema (YAML; each shipped file in ``glossaries/`` repeats it in a comment on to
                                       # food, festival, number, dnt (do not translate: keep or romanize)
         variants: [霸总]               # optional: other source spellings, matched like the source
         scope: series                 # optional: overrides the file's scope
+        strictness: required          # optional: required | preferred; by default required for person_name,
+                                      # brand and dnt, preferred for every other kind (see below)
         targets:                      # locale -> renderings; pt-BR falls back to pt, never the reverse
           en:
             approved: [the domineering CEO, billionaire CEO]   # one or more; the first is preferred
@@ -21,18 +23,38 @@ Why each piece exists: ``forbidden`` lists the literal renderings MT produces ("
 Tai"), which QA then catches; ``note`` carries the reasoning so reviewers don't "fix" a deliberate choice;
 ``scope: series`` lets a series glossary override the genre glossary without a lint conflict.
 
+``strictness`` says how terminology QA treats a translation without an approved rendering, because a flag a
+reviewer learns to ignore is worse than none:
+
+    strictness  default for the kinds                 missing approved rendering           forbidden rendering
+    required    person_name, brand, dnt               error: term_missing (QC fails)       error: term_forbidden
+    preferred   address, archetype, plot, idiom,      warning: term_preferred (QC passes)  error: term_forbidden
+                slang, place, food, festival, number
+
+Forms of address and idioms are what subtitlers drop or paraphrase for reading speed (求姐姐放他一条生路吧 →
+"Please let him go!"); amounts are checked by value anyway (number_mismatch). Terms are matched in the source
+on word edges only (万 is not found in 万事有我, nor 小弟 in 小弟弟).
+
 Public API: ``read_glossary`` (structure only), ``load_glossary`` (also refuses lint errors), ``lint``,
-``find_terms``, ``character_terms``, ``protected_names``, ``merge_terms``, ``import_glossary``,
-``export_glossary``; the dataclasses ``Glossary``, ``Term``, ``Target``, ``TermMatch``, ``Finding``.
+``find_terms`` (``TermFinder`` for many lines), ``character_terms``, ``protected_names``, ``merge_terms``,
+``import_glossary``, ``export_glossary``; the dataclasses ``Glossary``, ``Term``, ``Target``, ``TermMatch``,
+``Finding``.
 """
 
 from localize.glossary.interchange import export_glossary, import_glossary
 from localize.glossary.lint import Finding, check_glossary, glossary_files, lint, load_glossary
-from localize.glossary.matching import TermMatch, character_terms, find_terms, merge_terms, protected_names
-from localize.glossary.terms import KINDS, SCOPES, Glossary, Target, Term, dump_glossary, read_glossary
+from localize.glossary.matching import (
+    TermFinder,
+    TermMatch,
+    character_terms,
+    find_terms,
+    merge_terms,
+    protected_names,
+)
+from localize.glossary.terms import KINDS, SCOPES, STRICTNESS, Glossary, Target, Term, dump_glossary, read_glossary
 
 __all__ = [
-    "KINDS", "SCOPES", "Finding", "Glossary", "Target", "Term", "TermMatch", "character_terms", "check_glossary",
-    "dump_glossary", "export_glossary", "find_terms", "glossary_files", "import_glossary", "lint", "load_glossary",
-    "merge_terms", "protected_names", "read_glossary",
+    "KINDS", "SCOPES", "STRICTNESS", "Finding", "Glossary", "Target", "Term", "TermFinder", "TermMatch",
+    "character_terms", "check_glossary", "dump_glossary", "export_glossary", "find_terms", "glossary_files",
+    "import_glossary", "lint", "load_glossary", "merge_terms", "protected_names", "read_glossary",
 ]

@@ -1,8 +1,8 @@
 """CSV in and out: one row per (term, locale), the format translators edit in a spreadsheet.
 
 Header ``source,kind,locale,approved,forbidden,note``; several renderings in one cell are joined with
-`` | ``. Optional ``scope`` and ``variants`` columns follow when a glossary uses them, so a round trip
-loses nothing. A term without targets is one row with an empty locale. UTF-8; a BOM is accepted.
+`` | ``. Optional ``scope``, ``variants`` and ``strictness`` columns follow when a glossary uses them, so a
+round trip loses nothing. A term without targets is one row with an empty locale. UTF-8; a BOM is accepted.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ import io
 from pathlib import Path
 
 from localize.errors import BadInput
-from localize.glossary.terms import KINDS, SCOPES, Glossary, Target, Term, common_scope
+from localize.glossary.terms import KINDS, SCOPES, STRICTNESS, Glossary, Target, Term, common_scope
 from localize.languages import normalize_tag
 
 COLUMNS = ("source", "kind", "locale", "approved", "forbidden", "note")
-OPTIONAL = ("scope", "variants")
+OPTIONAL = ("scope", "variants", "strictness")
 SEPARATOR = " | "
 
 
 def write_csv(glossary: Glossary) -> str:
-    extended = any(t.variants or t.scope != glossary.scope for t in glossary.terms)
+    extended = any(t.variants or t.scope != glossary.scope or t.strictness for t in glossary.terms)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS + (OPTIONAL if extended else ()))
     for term in glossary.terms:
-        extra = [term.scope, _join(term.variants)] if extended else []
+        extra = [term.scope, _join(term.variants), term.strictness] if extended else []
         for locale, target in term.targets or (("", Target(())),):
             writer.writerow([term.source, term.kind, locale, _join(target.approved), _join(target.forbidden),
                              term.note, *extra])
@@ -69,8 +69,8 @@ def read_csv(path: Path, source_language: str = "zh-Hans") -> Glossary:
         _add_row(where, terms, {key: value.strip() for key, value in row.items()})
     if not terms:
         raise BadInput(f"{path}: no terms below the header")
-    built = [Term(t["source"], t["kind"], tuple(sorted(t["targets"].items())), t["note"], t["scope"], t["variants"])
-             for t in terms.values()]
+    built = [Term(t["source"], t["kind"], tuple(sorted(t["targets"].items())), t["note"], t["scope"], t["variants"],
+                  t["strictness"]) for t in terms.values()]
     return Glossary(normalize_tag(source_language), common_scope(built), tuple(built), None)
 
 
@@ -84,7 +84,12 @@ def _add_row(where: str, terms: dict[str, dict], row: dict[str, str]) -> None:
     scope = row.get("scope") or "global"
     if scope not in SCOPES:
         raise BadInput(f"{where}: scope '{scope}' is unknown; use global or series")
-    fields = {"kind": row["kind"], "note": row["note"], "scope": scope, "variants": _split(row.get("variants", ""))}
+    strictness = row.get("strictness", "")
+    if strictness not in ("", *STRICTNESS):
+        raise BadInput(f"{where}: strictness '{strictness}' is unknown; use required or preferred, or leave it empty "
+                       "for the kind's default")
+    fields = {"kind": row["kind"], "note": row["note"], "scope": scope, "variants": _split(row.get("variants", "")),
+              "strictness": strictness}
     term = terms.setdefault(row["source"], {"source": row["source"], "targets": {}, **fields})
     for key, value in fields.items():
         if term[key] != value:

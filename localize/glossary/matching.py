@@ -1,8 +1,11 @@
 """Finding glossary terms in source text, with character names binding above everything else.
 
-Chinese has no spaces, so terms are matched as substrings. Two rules keep that safe:
-longest first (霸道总裁 is one term, not 霸道 + 总裁) and names first: a term never matches across or
-inside a character's name (王龙王… holds the name 王龙, not the archetype 龙王; 李总 is a name, not 总).
+Chinese has no spaces, so a term written inside a longer word is still a substring of it (万 in 万事有我,
+小弟 in 小弟弟). Three rules keep matching safe: word edges (given the source language, a term counts only
+where it starts and ends on a word edge of the line, from ``localize.words`` with every term and name known
+to the segmenter as a word), longest first (霸道总裁 is one term, not 霸道 + 总裁) and names first: a term
+never matches across or inside a character's name (王龙王… holds the name 王龙, not the archetype 龙王; 李总
+is a name, not 总).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 
 from localize.glossary.characters import Character
 from localize.glossary.terms import Glossary, Target, Term
+from localize.words import word_edges
 
 
 @dataclass(frozen=True)
@@ -21,38 +25,74 @@ class TermMatch:
     term: Term
 
 
-def find_terms(text: str, terms: Sequence[Term], protected_names: Iterable[str] = ()) -> list[TermMatch]:
-    """Non-overlapping term occurrences in ``text``, in text order.
+def find_terms(text: str, terms: Sequence[Term], protected_names: Iterable[str] = (),
+               language: str | None = None) -> list[TermMatch]:
+    """Non-overlapping term occurrences in ``text``, in text order (``TermFinder`` does it for many lines)."""
+    return TermFinder(terms, protected_names, language).find(text)
+
+
+class TermFinder:
+    """Finds terms line after line: the spelling table, the names and the segmenter's word set are built once,
+    since per line they cost more than the matching itself.
 
     Names (``protected_names`` plus every person_name term) claim their spans first; other terms then
     fill what is left, longest first, leftmost on ties. Where two terms share a spelling, the one earlier
-    in ``terms`` wins, so pass them in priority order (``merge_terms`` does).
+    in ``terms`` wins, so pass them in priority order (``merge_terms`` does). With ``language`` (the
+    source's), only occurrences on word edges count; a name claims its span even off the edges, so that no
+    term is found inside it. Without it every character boundary counts.
     """
-    by_surface: dict[str, Term] = {}
-    for term in terms:
-        for surface in term.surfaces:
-            by_surface.setdefault(surface, term)
-    names = {n for n in protected_names if n}
-    names.update(s for t in terms if t.kind == "person_name" for s in t.surfaces)
 
-    taken = [False] * len(text)
-    matches = []
-    for start, end in _claim(text, names, taken):
-        term = by_surface.get(text[start:end])
-        if term is not None:
-            matches.append(TermMatch(start, end, term))
-    matches += [TermMatch(start, end, by_surface[text[start:end]]) for start, end in _claim(text, by_surface, taken)]
-    return sorted(matches, key=lambda m: m.start)
+    def __init__(self, terms: Sequence[Term], protected_names: Iterable[str] = (), language: str | None = None):
+        self.by_surface: dict[str, Term] = {}
+        for term in terms:
+            for surface in term.surfaces:
+                self.by_surface.setdefault(surface, term)
+        names = {n for n in protected_names if n}
+        names.update(s for t in terms if t.kind == "person_name" for s in t.surfaces)
+        self.names = _by_first_character(names)
+        self.surfaces = _by_first_character(self.by_surface)
+        self.language = language
+        self.words = frozenset(self.by_surface).union(names)  # one set per track: one segmenter, built once
+
+    def find(self, text: str) -> list[TermMatch]:
+        edges = word_edges(text, self.language, self.words) if self.language is not None else None
+        taken = [False] * len(text)
+        matches = []
+        for start, end in _claim(text, self.names, taken):
+            term = self.by_surface.get(text[start:end])
+            if term is not None and (edges is None or _on_edges(text, start, end, edges)):
+                matches.append(TermMatch(start, end, term))
+        matches += [TermMatch(start, end, self.by_surface[text[start:end]])
+                    for start, end in _claim(text, self.surfaces, taken, edges)]
+        return sorted(matches, key=lambda m: m.start)
 
 
-def _claim(text: str, surfaces: Iterable[str], taken: list[bool]) -> list[tuple[int, int]]:
-    """Mark free spans where surfaces occur, longest first then leftmost; return the spans claimed."""
-    candidates = []
+def _by_first_character(surfaces: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Spellings by their first character: a line is searched only for those that can start in it."""
+    index: dict[str, list[str]] = {}
     for surface in surfaces:
-        start = text.find(surface)
-        while surface and start >= 0:
-            candidates.append((start, start + len(surface)))
-            start = text.find(surface, start + 1)
+        if surface:
+            index.setdefault(surface[0], []).append(surface)
+    return {first: tuple(found) for first, found in index.items()}
+
+
+def _on_edges(text: str, start: int, end: int, edges: frozenset[int]) -> bool:
+    """The span starts and ends on word edges; an end that is punctuation ("Mr.") needs none (as ``find_word``)."""
+    return (start in edges or not text[start].isalnum()) and (end in edges or not text[end - 1].isalnum())
+
+
+def _claim(text: str, surfaces: dict[str, tuple[str, ...]], taken: list[bool],
+           edges: frozenset[int] | None = None) -> list[tuple[int, int]]:
+    """Mark free spans where surfaces occur (on ``edges``, when given), longest first then leftmost; return the
+    spans claimed."""
+    candidates = []
+    for first in set(text) & surfaces.keys():
+        for surface in surfaces[first]:
+            start = text.find(surface)
+            while start >= 0:
+                if edges is None or _on_edges(text, start, start + len(surface), edges):
+                    candidates.append((start, start + len(surface)))
+                start = text.find(surface, start + 1)
     claimed = []
     for start, end in sorted(candidates, key=lambda span: (span[0] - span[1], span[0])):
         if not any(taken[start:end]):

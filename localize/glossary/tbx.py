@@ -5,6 +5,8 @@ Mapping, one concept entry per term:
       descrip[@type=subjectField]  the kind (archetype, idiom, …)
       admin[@type=projectSubset]   the scope (global | series); TBX has no file-level default, so imports
                                    take the most common scope as the file's
+      admin[@type=strictness]      the entry's strictness (required | preferred), only when it sets one: not a
+                                   TBX-Basic data category, so other tools ignore it
       note                         the translator note (``descrip[@type=definition]`` is read when no note)
       langSec[@xml:lang=source]    termSec per spelling: the preferred one is ``source``, admitted ones ``variants``
       langSec[@xml:lang=target]    termSec per rendering, termNote[@type=administrativeStatus]:
@@ -21,7 +23,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from localize.errors import BadInput
-from localize.glossary.terms import KINDS, SCOPES, Glossary, Target, Term, common_scope
+from localize.glossary.terms import KINDS, SCOPES, STRICTNESS, Glossary, Target, Term, common_scope
 from localize.languages import normalize_tag
 from localize.xmlsafe import parse_xml
 
@@ -44,6 +46,8 @@ def write_tbx(glossary: Glossary, title: str = "") -> str:
         entry = SubElement(body, "conceptEntry", {"id": f"c{number}"})
         SubElement(entry, "descrip", {"type": "subjectField"}).text = term.kind
         SubElement(entry, "admin", {"type": "projectSubset"}).text = term.scope
+        if term.strictness:
+            SubElement(entry, "admin", {"type": "strictness"}).text = term.strictness
         if term.note:
             SubElement(entry, "note").text = term.note
         _lang_sec(entry, glossary.source_language, [(term.source, PREFERRED), *((v, ADMITTED) for v in term.variants)])
@@ -134,6 +138,7 @@ def _term(path: Path, entry: Element, number: int, source_language: str, default
         what = f"subjectField '{kind}' is not a kind localize knows" if kind else "has no subjectField (the kind)"
         raise BadInput(f"{name}: {what}; {hint}use one of {', '.join(KINDS)}, or pass --kind for entries without one")
     scope = _typed(entry, "admin", "projectSubset")
+    strictness = _typed(entry, "admin", "strictness")
     note = next((n.text.strip() for n in _children(entry, "note") if n.text and n.text.strip()), None)
     source_terms: list[str] = []
     targets: dict[str, Target] = {}
@@ -156,6 +161,7 @@ def _term(path: Path, entry: Element, number: int, source_language: str, default
         note=note or _typed(entry, "descrip", "definition") or "",
         scope=scope if scope in SCOPES else "global",
         variants=tuple(dict.fromkeys(t for t in source_terms[1:] if t != source_terms[0])),
+        strictness=strictness if strictness in STRICTNESS else "",
     )
 
 

@@ -4,6 +4,15 @@ Structure is checked here (unknown keys with a "did you mean", wrong types, unkn
 raises ``BadInput`` naming the file and key path. Content problems a translator fixes (a missing note, an
 empty approved list) are left to ``localize.glossary.lint`` so one lint run reports all of them at once;
 ``lint.load_glossary`` is the strict entry point for the pipeline and refuses a file with any lint error.
+
+Strictness: how hard terminology QA holds a translation to an entry. An entry's ``strictness`` overrides its
+kind's default; subtitlers rightly drop or paraphrase forms of address and idioms for reading speed
+(求姐姐放他一条生路吧 → "Please let him go!"), so missing those is worth a look, not a failure:
+
+    strictness  default for the kinds                 missing approved rendering           forbidden rendering
+    required    person_name, brand, dnt               error: term_missing (QC fails)       error: term_forbidden
+    preferred   address, archetype, plot, idiom,      warning: term_preferred (QC passes)  error: term_forbidden
+                slang, place, food, festival, number  (amounts are checked by value anyway: number_mismatch)
 """
 
 from __future__ import annotations
@@ -21,8 +30,10 @@ from localize.schema import Section, choice, kind_of, load_yaml, tagged_items, t
 KINDS = ("person_name", "address", "archetype", "plot", "idiom", "slang", "brand", "place", "food", "festival",
          "number", "dnt")
 SCOPES = ("global", "series")
+STRICTNESS = ("required", "preferred")
+REQUIRED_KINDS = ("person_name", "brand", "dnt")  # every other kind is "preferred" unless an entry says otherwise
 TOP_KEYS = ("source_language", "scope", "terms")
-TERM_KEYS = ("source", "kind", "targets", "note", "scope", "variants")
+TERM_KEYS = ("source", "kind", "targets", "note", "scope", "variants", "strictness")
 TARGET_KEYS = ("approved", "forbidden")
 
 SCHEMA_HELP = """\
@@ -34,10 +45,12 @@ SCHEMA_HELP = """\
 #       kind: archetype               one of: {kinds}
 #       variants: [霸总]               optional: other source spellings
 #       scope: series                 optional: overrides the file's scope
+#       strictness: required          optional: required | preferred (default: required for {required},
+#                                     preferred otherwise); a missing preferred rendering is a QA warning only
 #       targets:                      locale -> renderings (pt-BR falls back to pt)
 #         en: {{approved: [the domineering CEO], forbidden: [overbearing president]}}
 #       note: why this rendering      required: the translator's note on the cultural choice
-""".format(kinds=", ".join(KINDS))
+""".format(kinds=", ".join(KINDS), required=", ".join(REQUIRED_KINDS))
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,12 @@ class Term:
     note: str = ""
     scope: str = "global"
     variants: tuple[str, ...] = ()
+    strictness: str = ""  # as the entry says it; "" takes the kind's default (see ``required``)
+
+    @property
+    def required(self) -> bool:
+        """Whether a translation without an approved rendering fails QA (else it only earns a warning)."""
+        return self.strictness == "required" if self.strictness else self.kind in REQUIRED_KINDS
 
     @property
     def surfaces(self) -> tuple[str, ...]:
@@ -119,6 +138,7 @@ def _term(file: Path, where: str, raw: Any, default_scope: str) -> Term:
         note=section.get("note", text, ""),
         scope=section.get("scope", choice(SCOPES), default_scope),
         variants=section.get("variants", _renderings, ()),
+        strictness=section.get("strictness", choice(STRICTNESS), ""),
     )
 
 
@@ -160,6 +180,8 @@ def dump_glossary(glossary: Glossary) -> str:
             entry["variants"] = list(term.variants)
         if term.scope != glossary.scope:
             entry["scope"] = term.scope
+        if term.strictness:
+            entry["strictness"] = term.strictness
         entry["targets"] = {locale: _target_dict(target) for locale, target in term.targets}
         entry["note"] = term.note
         terms.append(entry)

@@ -98,15 +98,15 @@ INGEST = Stage("ingest", 1, needs=("video",), makes={"probe": "probe.json", "aud
                check_episode=_check_media)
 SHOTS = Stage("shots", 1, needs=("video", "probe"), makes={"shots": "shots.json"}, action=_shots,
               reads=lambda job: {"threshold": SCENE_THRESHOLD})
-TRANSCRIBE = Stage("transcribe", 1, needs=("audio",), makes={"transcript": "transcript.json"}, action=_transcribe,
+TRANSCRIBE = Stage("transcribe", 2, needs=("audio",), makes={"transcript": "transcript.json"}, action=_transcribe,
                    reads=_asr_settings, engines=("whisper",),
                    preflight=lambda job: resolve_whisper_model(job.asr.model))
-IMPORT = Stage("import", 2, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"}, action=_import,
+IMPORT = Stage("import", 3, needs=("subtitles", "probe"), makes={"transcript": "transcript.json"}, action=_import,
                reads=lambda job: {"language": job.source_language}, check_episode=_check_subtitles)
 
 
 def source_cues_stage(job: Job) -> Stage:
     """The episode's cues in the source language, timed to the job's subtitle profile and checked."""
-    return Stage("source_cues", 4, needs=("transcript", "probe", "shots"),
+    return Stage("source_cues", 5, needs=("transcript", "probe", "shots"),
                  makes={"cues": f"cues.{job.source_language}.json", qc_artifact("source_cues"): "qc.json"},
                  action=_source_cues, reads=lambda j: {"language": j.source_language, "subtitles": j.subtitles})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from importlib import resources
@@ -17,6 +18,10 @@ from typing import Any
 import yaml
 
 from localize.errors import BadInput
+
+OPTIONAL_LANGUAGE_RULES = ("dialogue_dash",)  # the data gives them only where a language differs from the default
+DASHES = "-‐‑–—－"  # hyphen-minus, hyphen, non-breaking hyphen, en dash, em dash, full-width hyphen-minus
+DIALOGUE_DASH = re.compile(f"[{re.escape(DASHES)}] ?")  # a language's dialogue style: one dash, maybe a space
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class LanguageRules:
     max_cps: float
     half_width: tuple[str, ...] = ()  # classes of characters that count 0.5: latin, space, punctuation, halfwidth
     punctuation: Punctuation = Punctuation()
+    dialogue_dash: str = "-"  # what opens each speaker's line in a two-speaker cue: "-" or "- " (with a space)
 
 
 @dataclass(frozen=True)
@@ -125,15 +131,19 @@ def _merge(base: Any, override: Any, where: str) -> Any:
     if not isinstance(override, dict):
         raise BadInput(f"{where}: must be a mapping of {', '.join(base)}")
     merged = dict(base)
+    optional = OPTIONAL_LANGUAGE_RULES if where.rpartition(".")[0].endswith(".languages") else ()
     for key, value in override.items():
         if key in base:
             merged[key] = _merge(base[key], value, f"{where}.{key}")
         elif where.endswith((".languages", ".screens")):  # a new language or screen: complete it from a sibling
             template = base.get("default") or base.get("vertical") or next(iter(base.values()))
             merged[key] = _merge(template, value, f"{where}.{key}")
+        elif key in optional:
+            merged[key] = value  # a rule the shipped entry leaves at its default; language_rules checks it
         else:
-            close = difflib.get_close_matches(str(key), list(base), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(base)}"
+            known = [*base, *optional]
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(known)}"
             raise BadInput(f"{where}.{key}: unknown key; {hint}")
     return merged
 
@@ -150,8 +160,12 @@ def language_rules(language: str, data: dict[str, Any] | None = None) -> Languag
     if len(punctuation.ascii) != len(punctuation.full_width):
         raise BadInput(f"subtitles.languages.{key}.punctuation: ascii and full_width must pair mark for mark, "
                        f"got {len(punctuation.ascii)} and {len(punctuation.full_width)} marks")
+    dash = entry.get("dialogue_dash", LanguageRules.dialogue_dash)
+    if not isinstance(dash, str) or not DIALOGUE_DASH.fullmatch(dash):
+        raise BadInput(f"subtitles.languages.{key}.dialogue_dash: must be one dash, alone or followed by one space "
+                       f"(\"-\" or \"- \"), got {dash!r}")
     return LanguageRules(key, int(entry["max_chars_per_line"]), float(entry["max_cps"]),
-                         tuple(entry.get("half_width", ())), punctuation)
+                         tuple(entry.get("half_width", ())), punctuation, dash)
 
 
 def screen(name: str, data: dict[str, Any] | None = None) -> Screen:

@@ -2,7 +2,7 @@
 and by the pipeline on every track it writes.
 
 Each violation names the cue (1-based), the rule, what was measured and the limit, so a translator or a
-QC vendor can act on it without reading code.
+QC vendor can act on it without reading code. Rules in ``WARNINGS`` are reported apart and never fail QC.
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ RULES = {
     "out_time": "out-time too long after speech ends",
     "term_missing": "a glossary or character term without its approved rendering",
     "term_forbidden": "a forbidden rendering of a glossary term",
+    "term_preferred": "a glossary term without its preferred rendering (a warning: subtitles may drop it)",
     "untranslated": "source-language text left in the translation",
     "placeholder_lost": "the engine dropped a protected term",
     "number_mismatch": "an amount of the source missing from the translation",
 }
+WARNINGS = ("term_preferred",)  # worth a look, never a failure: a reviewer must be able to trust what fails
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,10 @@ def check_shot_changes(number: int, end_frame: int, cuts: _CutFrames) -> list[Vi
     return []
 
 
-def check_speech(number: int, cue: Cue, speech: Speech, cuts: Cuts, profile: SubtitleProfile) -> list[Violation]:
+def check_speech(number: int, cue: Cue, speech: Speech, cuts: Cuts, profile: SubtitleProfile,
+                 chained: bool = False) -> list[Violation]:
+    """In-time on speech, out-time not lingering; ``chained``: the next cue follows at the minimum gap, so an
+    out-time the chaining rule moved up to it (at most ``chain_gap_ms`` later) is that rule's, not a linger."""
     found: list[Violation] = []
     tolerance = profile.in_time_tolerance_frames
     snap = profile.frames_to_ms(profile.shot_snap_frames)
@@ -149,7 +154,8 @@ def check_speech(number: int, cue: Cue, speech: Speech, cuts: Cuts, profile: Sub
     linger = cue.end_ms - speech.end_ms
     kept_for_minimum = cue.end_ms <= cue.start_ms + profile.min_duration_ms + 1.5 * profile.frame_ms
     before_cut = bool(cuts.within(cue.end_ms, cue.end_ms + profile.min_gap_ms + profile.frame_ms))
-    if linger > profile.out_time_max_ms + half_frame and not (kept_for_minimum or before_cut):
+    kept_for_chain = chained and linger <= profile.out_time_max_ms + profile.chain_gap_ms
+    if linger > profile.out_time_max_ms + half_frame and not (kept_for_minimum or before_cut or kept_for_chain):
         found.append(Violation(number, "out_time", f"{_seconds(linger)} after speech",
                                f"≤ {_seconds(profile.out_time_max_ms)}"))
     return found
@@ -172,16 +178,20 @@ def check_track(cues: list[Cue], profile: SubtitleProfile, shots_ms: tuple[int, 
                 found += check_neighbours(number, cue, cues[index + 1], starts[index + 1] - ends[index], profile)
             found += check_shot_changes(number, ends[index], cuts)
             if speech is not None:
-                found += check_speech(number, cue, speech[index], cuts.cuts, profile)
+                chained = index + 1 < len(cues) and starts[index + 1] - ends[index] <= profile.min_gap_frames
+                found += check_speech(number, cue, speech[index], cuts.cuts, profile, chained)
     return found
 
 
 def report(cues: list[Cue], violations: list[Violation], profile: SubtitleProfile) -> dict:
-    """The QC report as stored beside a track and printed by ``--json``."""
-    failing = {v.cue for v in violations}
+    """The QC report as stored beside a track and printed by ``--json``: ``violations`` decide ``passed``,
+    violations of the ``WARNINGS`` rules are listed apart under ``warnings``."""
+    errors = [v for v in violations if v.rule not in WARNINGS]
+    failing = {v.cue for v in errors}
     with collector_paused():
-        violations_json = [v.to_json() for v in violations]
+        violations_json = [v.to_json() for v in errors]
+        warnings_json = [v.to_json() for v in violations if v.rule in WARNINGS]
     return {"profile": profile.name, "language": profile.language.language, "fps": str(profile.fps),
             "chars_per_line": derived_chars_per_line(profile),
-            "cues": len(cues), "cues_passing": len(cues) - len(failing), "passed": not violations,
-            "violations": violations_json}
+            "cues": len(cues), "cues_passing": len(cues) - len(failing), "passed": not errors,
+            "violations": violations_json, "warnings": warnings_json}

@@ -1,23 +1,28 @@
 """Segmentation: words with timestamps → cues that obey the profile; and the same for translated text
 laid over the source timing (re-segmentation), so translated lines are never merged, shifted or dropped.
 
-Words are first grouped at sentence ends and long pauses (a new sentence is usually a new speaker), then
-each group is split recursively at its best break — punctuation, pauses, grammar, balance — until every
-piece fits in the profile's lines and maximum duration. Reading speed is not a reason to split (splitting
-does not slow speech down); the timing rules buy reading time, and QC flags what speech makes impossible.
+Words are first grouped at sentence ends, long pauses and the ends of recognised segments (a new sentence is
+usually a new speaker), then each group is split recursively at its best break — punctuation, pauses, grammar,
+balance — until every piece fits in the profile's lines and maximum duration. Text written without spaces is
+cut only between words (``localize.words``), never between two recognised tokens of one word. Reading speed is
+not a reason to split (splitting does not slow speech down); the timing rules buy reading time, and QC flags
+what speech makes impossible.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from localize.model import Cue, Transcript, Word
 from localize.subtitles.linebreak import (
     CLAUSE_MARKS,
+    FORBIDDEN,
     NO_SPACE_LANGUAGES,
     SENTENCE_END,
     break_lines,
-    fits_in_lines,
+    layout,
+    unspaced_breaks,
     word_break_penalty,
 )
 from localize.subtitles.profiles import SubtitleProfile
@@ -32,15 +37,9 @@ def _joins_without_space(profile: SubtitleProfile) -> bool:
     return profile.language.language in NO_SPACE_LANGUAGES
 
 
-def _text_and_boundaries(words: list[Word], profile: SubtitleProfile) -> tuple[str, frozenset[int]]:
-    """The words' text, and the character offsets where one word ends (allowed CJK line breaks)."""
-    if not _joins_without_space(profile):
-        return " ".join(w.text.strip() for w in words if w.text.strip()), frozenset()
-    text, ends = "", set()
-    for word in words:
-        text += word.text.strip()
-        ends.add(len(text))
-    return text, frozenset(ends)
+def _text(words: list[Word], profile: SubtitleProfile) -> str:
+    joiner = "" if _joins_without_space(profile) else " "
+    return joiner.join(w.text.strip() for w in words if w.text.strip())
 
 
 def _ends(text: str, marks: str) -> bool:
@@ -48,24 +47,47 @@ def _ends(text: str, marks: str) -> bool:
     return bool(stripped) and stripped[-1] in marks
 
 
-def _fits(words: list[Word], profile: SubtitleProfile) -> bool:
+def _split_points(words: list[Word], profile: SubtitleProfile, extra_words: Collection[str]) -> dict[int, float]:
+    """Where a cue may start inside a group (the index of its first word), with the grammar cost of cutting
+    there. Text without spaces is cut only between the segmenter's words: Whisper's Chinese "words" are tokens
+    that split words (经|验), so a token end is no place for a cue or line to end."""
+    language = profile.language.language
+    points: dict[int, float] = {}
+    if _joins_without_space(profile):
+        text, offsets = "", []
+        for word in words:
+            offsets.append(len(text))
+            text += word.text.strip()
+        breaks = unspaced_breaks(text, language, extra_words)
+        allowed = {i: breaks[offsets[i]] for i in range(1, len(words)) if offsets[i] in breaks}
+    else:
+        allowed = {i: word_break_penalty(words[i - 1].text.strip(), words[i].text.strip(), language)
+                   for i in range(1, len(words))}
+    for i, phrase in allowed.items():
+        if _ends(words[i - 1].text, SENTENCE_END):
+            points[i] = -8.0
+        elif _ends(words[i - 1].text, CLAUSE_MARKS):
+            points[i] = -5.0
+        else:
+            points[i] = phrase
+    return points
+
+
+def _fits(words: list[Word], profile: SubtitleProfile, extra_words: Collection[str], points: dict[int, float]) -> bool:
+    """Within the maximum duration and the profile's lines. Text without spaces must also break its lines where
+    the rules allow: a run that fits only by ending a line on 的 or a conjunction (or by starting one on 了) is
+    cut into two cues instead, unless every cut would be as bad."""
     if words[-1].end_ms - words[0].start_ms > profile.max_duration_ms:
         return False
-    text, boundaries = _text_and_boundaries(words, profile)
-    return fits_in_lines(text, profile, boundaries or None)
+    laid_out = layout(_text(words, profile), profile, extra_words)
+    return laid_out.fits and (laid_out.penalty < FORBIDDEN or not _joins_without_space(profile)
+                              or min(points.values(), default=FORBIDDEN) >= FORBIDDEN)
 
 
-def _split_cost(words: list[Word], i: int, profile: SubtitleProfile) -> float:
+def _split_cost(words: list[Word], i: int, grammar: float, profile: SubtitleProfile) -> float:
     left, right = words[i - 1], words[i]
-    cost = 0.0
-    if _ends(left.text, SENTENCE_END):
-        cost -= 8.0
-    elif _ends(left.text, CLAUSE_MARKS):
-        cost -= 5.0
-    elif not _joins_without_space(profile):
-        cost += word_break_penalty(left.text.strip(), right.text.strip(), profile.language.language)
     pause = right.start_ms - left.end_ms
-    cost -= min(pause, 1000) / 100.0
+    cost = grammar - min(pause, 1000) / 100.0
     total = (words[-1].end_ms - words[0].start_ms) or 1
     first, second = left.end_ms - words[0].start_ms, words[-1].end_ms - right.start_ms
     cost += 6.0 * abs(first - second) / total
@@ -74,14 +96,20 @@ def _split_cost(words: list[Word], i: int, profile: SubtitleProfile) -> float:
     return cost
 
 
-def _split(words: list[Word], profile: SubtitleProfile) -> list[list[Word]]:
-    if len(words) == 1 or _fits(words, profile):
-        return [words]
-    best = min(range(1, len(words)), key=lambda i: _split_cost(words, i, profile))
-    return _split(words[:best], profile) + _split(words[best:], profile)
+def _split(words: list[Word], profile: SubtitleProfile, extra_words: Collection[str] = (),
+           points: dict[int, float] | None = None) -> list[list[Word]]:
+    """The group cut recursively at its best point until every piece fits. ``points`` are those of the whole
+    group (a word's neighbours decide where it starts and ends), shifted to each piece."""
+    if points is None:
+        points = _split_points(words, profile, extra_words)
+    if len(words) == 1 or not points or _fits(words, profile, extra_words, points):
+        return [words]  # no point left: one word longer than a cue, kept whole for QC to report
+    best = min(points, key=lambda i: _split_cost(words, i, points[i], profile))
+    return (_split(words[:best], profile, extra_words, {i: c for i, c in points.items() if i < best})
+            + _split(words[best:], profile, extra_words, {i - best: c for i, c in points.items() if i > best}))
 
 
-def group_words(words: list[Word], profile: SubtitleProfile) -> list[list[Word]]:
+def group_words(words: list[Word], profile: SubtitleProfile, extra_words: Collection[str] = ()) -> list[list[Word]]:
     """Recognised words → the word lists of the cues."""
     groups: list[list[Word]] = []
     current: list[Word] = []
@@ -92,15 +120,15 @@ def group_words(words: list[Word], profile: SubtitleProfile) -> list[list[Word]]
         current.append(word)
     if current:
         groups.append(current)
-    return [piece for group in groups for piece in _split(group, profile)]
+    return [piece for group in groups for piece in _split(group, profile, extra_words)]
 
 
-def _timed(pieces: list[list[Word]], profile: SubtitleProfile, speaker: str = "") -> list[TimedCue]:
+def _timed(pieces: list[list[Word]], profile: SubtitleProfile, extra_words: Collection[str] = ()) -> list[TimedCue]:
     timed = []
     for piece in pieces:
-        text, boundaries = _text_and_boundaries(piece, profile)
+        text = _text(piece, profile)
         if text:
-            cue = Cue(piece[0].start_ms, piece[-1].end_ms, break_lines(text, profile, boundaries or None), speaker)
+            cue = Cue(piece[0].start_ms, piece[-1].end_ms, break_lines(text, profile, extra_words))
             timed.append(TimedCue(cue, piece[0].start_ms, piece[-1].end_ms))
     return timed
 
@@ -123,26 +151,33 @@ def proportional_words(text: str, start_ms: int, end_ms: int, profile: SubtitleP
 
 
 def source_cues(transcript: Transcript, profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),
-                media_end_ms: int | None = None) -> list[TimedCue]:
+                media_end_ms: int | None = None, extra_words: Collection[str] = ()) -> list[TimedCue]:
     """All cues of an episode from its transcript, timed to the profile's rules, with their speech spans.
 
     Imported subtitles were segmented by a person: each event stays one cue unless it breaks the rules.
-    ASR segments often merge several lines, so recognised words are grouped afresh. Punctuation takes the
-    language's subtitle style before anything is measured (a full-width mark is wider). Line-final full stops
-    stay: sentences for translation end at them; ``subs fix`` drops them from a track that is delivered.
+    ASR segments often merge several lines, so recognised words are grouped afresh — but never across the end
+    of a recognised segment: the recogniser ends one where the speaker stopped, even where its word times
+    show no pause (it hands the silence to the next segment's first word). Punctuation takes the language's
+    subtitle style before anything is measured (a full-width mark is wider). Line-final full stops stay:
+    sentences for translation end at them; ``subs fix`` drops them from a track that is delivered.
+    ``extra_words`` (glossary terms, character names) are never cut by a cue or line break.
     """
     style = profile.language.punctuation
+    extra_words = frozenset(extra_words)  # one set for the whole episode: the segmenter is cached by it
     if transcript.origin == "subtitles":
         pieces = [piece for segment in transcript.segments
                   for text in [full_width(segment.text, style)]
                   for piece in _split(proportional_words(text, segment.start_ms, segment.end_ms, profile)
-                                      or [Word(segment.start_ms, segment.end_ms, text)], profile)]
+                                      or [Word(segment.start_ms, segment.end_ms, text)], profile, extra_words)]
     else:
-        words = [w for segment in transcript.segments
-                 for w in (segment.words or proportional_words(segment.text, segment.start_ms, segment.end_ms, profile))
-                 if w.text.strip()]
-        pieces = group_words(full_width_words(words, style), profile)
-    return retime(_timed(pieces, profile), profile, shots_ms, media_end_ms or transcript.duration_ms or None)
+        runs = [[w for w in (segment.words or proportional_words(segment.text, segment.start_ms, segment.end_ms,
+                                                                 profile)) if w.text.strip()]
+                for segment in transcript.segments]
+        styled = iter(full_width_words([w for run in runs for w in run], style))  # judged across segments too
+        pieces = [piece for run in runs if run
+                  for piece in group_words([next(styled) for _ in run], profile, extra_words)]
+    return retime(_timed(pieces, profile, extra_words), profile, shots_ms,
+                  media_end_ms or transcript.duration_ms or None)
 
 
 def resegment(spans: list[tuple[int, int, str]], profile: SubtitleProfile, shots_ms: tuple[int, ...] = (),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from localize.model import Cue
-from localize.subtitles.linebreak import NO_SPACE_LANGUAGES, SENTENCE_END
+from localize.subtitles.linebreak import CLAUSE_MARKS, NO_SPACE_LANGUAGES, SENTENCE_END
 from localize.subtitles.profiles import SubtitleProfile
 from localize.subtitles.segment import resegment
 from localize.subtitles.timing import TimedCue
@@ -27,6 +27,7 @@ class _Span(Protocol):
 Timed = TypeVar("Timed", bound=_Span)
 
 MAX_JOIN_GAP_MS = 1500  # a longer silence ends the sentence even without punctuation
+CLAUSE_GAP_MS = 500  # text without spaces: half a second of blank screen ends it even after a comma
 MAX_SENTENCE_MS = 15_000  # an unpunctuated monologue is still sent in pieces of reasonable size
 
 
@@ -43,8 +44,26 @@ def join_lines(parts: list[str], language: str) -> str:
     return separator.join(p.replace("\n", separator) for p in parts).strip()
 
 
+def _ends_sentence(previous: Cue, cue: Cue, first: Cue, unspaced: bool) -> bool:
+    """Whether a sentence ends between ``previous`` and ``cue`` (``first`` opened it).
+
+    Punctuation decides where there is some. Text written without spaces often has none at a sentence end
+    (Whisper leaves Chinese sentence ends unmarked; Chinese subtitle files drop line-final marks), while a
+    clause that goes on keeps its comma: there a cue ending with no mark ends the sentence — segmentation cut
+    it where the speaker stopped, or at the best word edge of a run too long for one cue. Whisper also writes
+    Chinese commas where a sentence ends (！ and ？ in the samples' scripts), so there a visible pause after
+    a comma ends the sentence too, and its translation never runs across the blank screen."""
+    text = previous.text.rstrip(" \"'”’」』）)")
+    gap = cue.start_ms - previous.end_ms
+    return (text[-1:] in SENTENCE_END or (unspaced and (text[-1:] not in CLAUSE_MARKS or gap >= CLAUSE_GAP_MS))
+            or gap > MAX_JOIN_GAP_MS or cue.speaker != previous.speaker
+            or cue.end_ms - first.start_ms > MAX_SENTENCE_MS)
+
+
 def sentences_from_cues(cues: list[Cue], language: str) -> list[Sentence]:
-    """Join consecutive cues until a sentence ends (punctuation), a long pause or the speaker changes."""
+    """Join consecutive cues until a sentence ends (punctuation, or none in a language written without spaces),
+    a long pause or the speaker changes."""
+    unspaced = language.split("-")[0] in NO_SPACE_LANGUAGES
     sentences: list[Sentence] = []
     group: list[int] = []
 
@@ -56,12 +75,8 @@ def sentences_from_cues(cues: list[Cue], language: str) -> list[Sentence]:
             group.clear()
 
     for index, cue in enumerate(cues):
-        if group:
-            previous = cues[group[-1]]
-            ended = previous.text.rstrip(" \"'”’」』）)")[-1:] in SENTENCE_END
-            if (ended or cue.start_ms - previous.end_ms > MAX_JOIN_GAP_MS or cue.speaker != previous.speaker
-                    or cue.end_ms - cues[group[0]].start_ms > MAX_SENTENCE_MS):
-                close()
+        if group and _ends_sentence(cues[group[-1]], cue, cues[group[0]], unspaced):
+            close()
         group.append(index)
     close()
     return sentences

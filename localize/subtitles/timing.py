@@ -71,6 +71,7 @@ def retime(items: list[TimedCue], profile: SubtitleProfile, shots_ms: tuple[int,
         cut = cuts.nearest(start, snap)
         if cut is not None:
             start = cut
+        start = from_frame(to_frame(start, profile), profile)  # the minimum duration counts from the frame shown
         wanted = max(start + _needed_ms(cue, profile), item.speech_end_ms)
         end = min(wanted, item.speech_end_ms + profile.out_time_max_ms)
         end = max(end, start + profile.min_duration_ms)

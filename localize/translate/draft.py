@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from localize.glossary import Glossary, find_terms, merge_terms, protected_names
+from localize.glossary import Glossary, TermFinder, merge_terms, protected_names
 from localize.glossary.characters import Character
 from localize.numbers import find_amounts, render_money
 from localize.subtitles.qc import Violation
 from localize.subtitles.sentences import Sentence, owner
 from localize.translate.leverage import count_units, leverage
-from localize.translate.qa import Finding, LineTerm, check_line
+from localize.translate.qa import Finding, LineTerm, check_line, terms_found
 from localize.translate.tm import TMMatch, TranslationMemory
 
 CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS mt_cache (
@@ -87,14 +87,9 @@ class Draft:
         return cls(data["language"], lines, data["leverage"])
 
 
-def line_terms(text: str, terms: list, names: tuple[str, ...], language: str, currency: str
-               ) -> tuple[LineTerm, ...]:
-    """The glossary and character terms in a source line, and its amounts rendered for the market."""
-    found = []
-    for match in find_terms(text, terms, names):
-        target = match.term.target(language)
-        if target is not None and target.approved:
-            found.append(LineTerm(text[match.start:match.end], target.approved, target.forbidden, match.term.note))
+def line_terms(text: str, finder: TermFinder, language: str, currency: str) -> tuple[LineTerm, ...]:
+    """The glossary and character terms in a source line (on word edges), and its amounts rendered for the market."""
+    found = terms_found(text, finder, language)
     for amount in find_amounts(text):
         found.append(LineTerm(amount.text, (render_money(amount.value, language, currency),), (),
                               "an amount in 万/亿: say it the way viewers count", checked=False))
@@ -122,7 +117,10 @@ class MtCache:
 
     @staticmethod
     def key(engine: MtEngine, source_language: str, language: str, request: MtRequest) -> str:
-        payload = json.dumps([engine.identity, source_language, language, asdict(request)], ensure_ascii=False,
+        given = asdict(request)
+        for term in given["terms"]:
+            del term["required"]  # how strictly QA checks a term is not what the engine is given: no paid re-calls
+        payload = json.dumps([engine.identity, source_language, language, given], ensure_ascii=False,
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -173,10 +171,9 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
                       glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
                       tm_threshold: int, engine: MtEngine | None, cache: MtCache | None, currency: str = "yuan"
                       ) -> Draft:
-    terms = merge_terms(glossaries, characters, language)
-    names = protected_names(characters)
+    finder = TermFinder(merge_terms(glossaries, characters, language), protected_names(characters), source_language)
     texts = [s.text for s in sentences]
-    requests = [MtRequest(text, line_terms(text, terms, names, language, currency),
+    requests = [MtRequest(text, line_terms(text, finder, language, currency),
                           _characters_in(text, characters, language),
                           texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
                 for i, text in enumerate(texts)]

@@ -5,6 +5,8 @@ because the whole glossary was pasted in. So: each request carries only the glos
 present in its lines, the neighbouring lines as context (not to translate) and a synopsis; the answer must
 be JSON with exactly one translation per input id; a bad answer is retried once, then the batch is halved
 until single lines; every good answer is cached by the hash of its request, so a re-run costs nothing.
+The same endpoint shortens lines too long to read (``condense``): the same answer shape, each line with its
+glossary terms, its speaker and the characters it may have.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from localize.errors import Unavailable
 
@@ -30,6 +33,14 @@ SYSTEM_PROMPT = (
     "and each character's name as given. Lines are subtitles: keep them short. Translate only the items; the "
     "context lines are there to help you. Answer with JSON only: "
     '{{"translations": [{{"id": <id>, "text": <translation>}}, ...]}} with exactly one entry per item id.'
+)
+CONDENSE_PROMPT = (
+    "You edit {target} subtitles of a Chinese vertical micro-drama (短剧). Each item is a subtitle line too long to "
+    "read in the time it is on screen. Rewrite it in at most max_characters characters (spaces and punctuation "
+    "count) so that it still says what it said, in the speaker's voice: drop filler, repetition and what the "
+    "picture shows, say it more tightly, add nothing. Keep every glossary rendering exactly as given, every name and "
+    "every number. The source is the original Chinese line, there for its meaning. Answer with JSON only: "
+    '{{"translations": [{{"id": <id>, "text": <shorter line>}}, ...]}} with exactly one entry per item id.'
 )
 MAX_RATE_LIMITED = 5  # 429 answers in a row we wait out before calling the batch failed
 CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS llm_cache (
@@ -49,6 +60,21 @@ class LlmItem:
     text: str
     terms: tuple[tuple[str, str, str], ...] = ()  # (source term, approved rendering, translator note) in this line
     characters: tuple[tuple[str, ...], ...] = ()  # (name, rendering, gender, how they address others) named here
+
+
+@dataclass(frozen=True)
+class CondenseItem:
+    """A translated line too long to read, with what a shorter rendering must keep."""
+
+    id: str
+    text: str  # the translation as it stands
+    source: str  # the source line, for its meaning
+    max_chars: int  # the most characters the line can have and still be read in its time
+    speaker: str = ""  # who says it ("Lin Fan, male"), so the voice stays theirs
+    terms: tuple[tuple[str, str, str], ...] = ()  # (source term, approved rendering, translator note) in this line
+
+
+Item = TypeVar("Item", LlmItem, CondenseItem)
 
 
 @dataclass(frozen=True)
@@ -96,26 +122,37 @@ class LlmEngine:
     def translate(self, items: list[LlmItem], source: str, target: str, synopsis: str = "",
                   context: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
         """Translations by item id. ``context`` maps an id to (line before, line after) for the prompt."""
+        return self._in_batches(items, lambda batch: self._request(batch, source, target, synopsis, context or {}),
+                                required=True)
+
+    def condense(self, items: list[CondenseItem], target: str) -> dict[str, str]:
+        """Shorter renderings by item id. A line the endpoint never answers usably is left out rather than failing
+        the run: condensing is a repair, and the line as it stands is still a translation."""
+        return self._in_batches(items, lambda batch: self._condense_request(batch, target), required=False)
+
+    def _in_batches(self, items: list[Item], request: Callable[[list[Item]], dict[str, Any]],
+                    required: bool) -> dict[str, str]:
         results: dict[str, str] = {}
         size = self.settings.max_batch
         for first in range(0, len(items), size):
-            results.update(self._batch(items[first:first + size], source, target, synopsis, context or {}))
+            results.update(self._batch(items[first:first + size], request, required))
         return results
 
-    def _batch(self, items: list[LlmItem], source: str, target: str, synopsis: str,
-               context: dict[str, tuple[str, str]]) -> dict[str, str]:
-        request = self._request(items, source, target, synopsis, context)
+    def _batch(self, items: list[Item], request: Callable[[list[Item]], dict[str, Any]],
+               required: bool) -> dict[str, str]:
+        body = request(items)
         for _ in range(self.settings.retries + 1):
             try:
-                return self._ask(request, [item.id for item in items])
+                return self._ask(body, [item.id for item in items])
             except BadAnswer as problem:
                 self.usage.failures.append(f"{len(items)} lines: {problem}")
         if len(items) == 1:
+            if not required:
+                return {}
             raise Unavailable(f"the llm endpoint {self.settings.base_url} gave no usable translation for line "
                               f"{items[0].id} after {self.settings.retries + 1} tries: {self.usage.failures[-1]}")
         half = len(items) // 2
-        return {**self._batch(items[:half], source, target, synopsis, context),
-                **self._batch(items[half:], source, target, synopsis, context)}
+        return {**self._batch(items[:half], request, required), **self._batch(items[half:], request, required)}
 
     def _request(self, items: list[LlmItem], source: str, target: str, synopsis: str,
                  context: dict[str, tuple[str, str]]) -> dict[str, Any]:
@@ -132,11 +169,24 @@ class LlmEngine:
                        **({"before": context[item.id][0], "after": context[item.id][1]} if item.id in context else {})}
                       for item in items],
         }
+        return self._chat(SYSTEM_PROMPT.format(target=target), payload)
+
+    def _condense_request(self, items: list[CondenseItem], target: str) -> dict[str, Any]:
+        terms = sorted({term for item in items for term in item.terms})
+        payload = {
+            "target_language": target,
+            "glossary": [{"source": s, "use": a, "note": n} for s, a, n in terms],
+            "items": [{"id": item.id, "text": item.text, "source": item.source, "max_characters": item.max_chars,
+                       **({"speaker": item.speaker} if item.speaker else {})} for item in items],
+        }
+        return self._chat(CONDENSE_PROMPT.format(target=target), payload)
+
+    def _chat(self, system: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {
             "model": self.settings.model,
             "temperature": 0,
             "response_format": {"type": "json_object"},
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT.format(target=target)},
+            "messages": [{"role": "system", "content": system},
                          {"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
         }
 
