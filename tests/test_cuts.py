@@ -49,7 +49,12 @@ def _scan_shot_rules(cues: list[Cue], speech: list[Speech], shots: list[int], pr
             found.add((number, "in_time", ""))
         kept = cue.end_ms <= cue.start_ms + profile.min_duration_ms + 1.5 * profile.frame_ms
         before_cut = any(0 <= s - cue.end_ms <= profile.min_gap_ms + profile.frame_ms for s in shots)
-        if cue.end_ms - said.end_ms > profile.out_time_max_ms + profile.frame_ms / 2 and not (kept or before_cut):
+        following = cues[number] if number < len(cues) else None
+        chained = following is not None and \
+            to_frame(following.start_ms, profile) - end_frame <= profile.min_gap_frames and \
+            cue.end_ms - said.end_ms <= profile.out_time_max_ms + profile.chain_gap_ms  # the chaining rule's doing
+        if cue.end_ms - said.end_ms > profile.out_time_max_ms + profile.frame_ms / 2 and \
+                not (kept or before_cut or chained):
             found.add((number, "out_time", ""))
     return found
 
