@@ -131,7 +131,7 @@ def test_a_deleted_delivery_file_is_rebuilt_by_the_next_run(sample_run):
 
 @pytest.mark.slow
 def test_beam_change_reruns_transcription_and_what_follows_only(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 11.9)
+    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 6.0)
     job = write_job(tmp_path / "job.yaml", [video])
     work = tmp_path / "work"
     _run(job, "--work", work)
