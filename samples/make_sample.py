@@ -58,6 +58,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -598,17 +599,23 @@ def make(outdir: Path, work: Path) -> None:
           + ", ".join(f"{c:.2f}s" for c in cuts[1:-1]))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run_maker(make_files: Callable[[Path, Path], None], description: str, prefix: str) -> None:
+    """The command line every sample maker shares: ``--outdir`` (default here) and ``--workdir`` to keep the
+    intermediates (default: a temporary folder)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--outdir", type=Path, default=HERE)
     parser.add_argument("--workdir", type=Path, help="keep intermediates here")
     args = parser.parse_args()
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        make(args.outdir, args.workdir)
+        make_files(args.outdir, args.workdir)
     else:
-        with tempfile.TemporaryDirectory(prefix="ep01-") as tmp:
-            make(args.outdir, Path(tmp))
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            make_files(args.outdir, Path(tmp))
+
+
+def main() -> None:
+    run_maker(make, __doc__.split("\n")[0], "ep01-")
 
 
 if __name__ == "__main__":

@@ -30,14 +30,11 @@ same machine and package versions.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from make_recordings import FEMALE, encode_m4a, say
 from make_sample import (
-    HERE,
     OUT_SR,
     Line,
     Synth,
@@ -46,6 +43,7 @@ from make_sample import (
     normalize,
     resolve_ffmpeg,
     run,
+    run_maker,
     write_srt,
 )
 from scipy.io import wavfile
@@ -113,16 +111,7 @@ def make(outdir: Path, work: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--outdir", type=Path, default=HERE)
-    parser.add_argument("--workdir", type=Path, help="keep intermediates here")
-    args = parser.parse_args()
-    if args.workdir:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        make(args.outdir, args.workdir)
-    else:
-        with tempfile.TemporaryDirectory(prefix="twister-") as tmp:
-            make(args.outdir, Path(tmp))
+    run_maker(make, __doc__.split("\n")[0], "twister-")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@ import io
 
 import pytest
 
+from localize.asr.metrics import edit_distance
 from localize.errors import BadInput
 from localize.model import Cue
 from localize.review.build import DraftedSentence, joined_target, review_units, spread
-from localize.review.effort import band, edit_distance, post_edit_effort
+from localize.review.effort import band, post_edit_effort
 from localize.review.units import CueSegment, Fingerprint, ReviewUnit, TermHint
 from localize.review.xliff import read_xliff, write_xliff
 from localize.review.xlsx import read_xlsx, write_xlsx

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Hashable, Sequence
 
 
 def comparable_characters(text: str) -> str:
@@ -10,12 +11,16 @@ def comparable_characters(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN").lower()
 
 
-def edit_distance(reference: str, hypothesis: str) -> int:
+def edit_distance(reference: Sequence[Hashable], hypothesis: Sequence[Hashable]) -> int:
+    """Levenshtein distance between two sequences (characters of a transcript, words of a post-edit), one row at a
+    time over the shorter: O(len × len) time, O(shorter) memory."""
+    if len(reference) < len(hypothesis):
+        reference, hypothesis = hypothesis, reference
     previous = list(range(len(hypothesis) + 1))
-    for i, ref_char in enumerate(reference, 1):
+    for i, ref_item in enumerate(reference, 1):
         current = [i]
-        for j, hyp_char in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_char != hyp_char)))
+        for j, hyp_item in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_item != hyp_item)))
         previous = current
     return previous[-1]
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from localize.asr.metrics import edit_distance
+
 CHARACTER_LANGUAGES = ("zh", "ja", "ko", "yue", "cmn", "th")
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")  # words (son-in-law is one), and each mark
 
@@ -16,19 +18,6 @@ def tokens(text: str, language: str) -> list[str]:
     if language.split("-")[0] in CHARACTER_LANGUAGES:
         return [c for c in text if not c.isspace()]
     return _WORD.findall(text)
-
-
-def edit_distance(before: list[str], after: list[str]) -> int:
-    """Levenshtein distance between two token lists: one row at a time, O(len(before) × len(after))."""
-    if len(before) < len(after):
-        before, after = after, before
-    previous = list(range(len(after) + 1))
-    for i, token in enumerate(before, 1):
-        current = [i]
-        for j, other in enumerate(after, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (token != other)))
-        previous = current
-    return previous[-1]
 
 
 @dataclass(frozen=True)
