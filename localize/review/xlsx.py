@@ -5,6 +5,7 @@ only here: it is not needed to run a job)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ COLUMNS = ("unit", "cue", "start", "end", "speaker", "addressee", "source", "tar
 WIDTHS = {"source": 40, "target": 48, "glossary": 40, "qa": 30, "before": 30, "after": 30}
 META_SHEET = "localize"
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entry times: the same units give the same bytes
+MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _row(unit: ReviewUnit, index: int) -> list[str | int]:
@@ -31,12 +33,15 @@ def _row(unit: ReviewUnit, index: int) -> list[str | int]:
 
 
 def _deterministic(data: bytes) -> bytes:
-    """The workbook re-zipped with fixed entry times (openpyxl stamps the clock into every entry)."""
+    """The workbook re-zipped with fixed entry times and a fixed "modified" property: openpyxl stamps the clock
+    into both when it saves."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), source.read(info.filename),
-                            compress_type=zipfile.ZIP_DEFLATED)
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = MODIFIED.sub(rb"\g<1>2020-01-01T00:00:00Z\g<2>", content)
+            target.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), content, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
