@@ -24,8 +24,11 @@ def _is_number(line: str) -> bool:
 def _check_numbers(lines: list[str], source: str) -> None:
     """A cue number on its own line after a blank line and followed by text means that cue lost its timing
     line. One pass over the file: identifiers are followed by their timing line (or a blank), never by text."""
-    for j, line in enumerate(lines):
-        if line.strip().isdigit() and (j == 0 or not lines[j - 1].strip()) and j + 1 < len(lines):
+    numbers = (j for j, line in enumerate(lines)  # a bare number first (C speed), a padded one only if needed
+               if line.isdigit() or (line[:1].isspace() or line[-1:].isspace()) and line.strip().isdigit())
+    for j in numbers:
+        line = lines[j]
+        if (j == 0 or not lines[j - 1].strip()) and j + 1 < len(lines):
             following = lines[j + 1]
             if following.strip() and "-->" not in following:
                 raise BadInput(f"{source} line {j + 2}: expected a timing line ({EXPECTED}) after cue number "

@@ -67,34 +67,38 @@ def _seconds(ms: float) -> str:
 
 
 def check_cue_text(number: int, cue: Cue, profile: SubtitleProfile) -> list[Violation]:
-    found: list[Violation] = []
-    lines = cue.text.split("\n")
-    if not cue.text.strip():
+    text = cue.text
+    if not text.strip():
         return [Violation(number, "empty", "0 characters", "≥ 1")]
+    found: list[Violation] = []
+    lines = text.split("\n")
     if len(lines) > profile.max_lines:
         found.append(Violation(number, "lines_max", f"{len(lines)} lines", f"≤ {profile.max_lines}"))
+    rules, screen = profile.language, profile.screen
     for line in lines:
-        length = reading_length(line, profile.language)
-        if length > profile.language.max_chars_per_line:
-            found.append(Violation(number, "line_chars", f"{length:g} characters",
-                                   f"≤ {profile.language.max_chars_per_line}"))
-        pixels = line_pixels(line, profile) if profile.screen else 0
-        if profile.screen and pixels > profile.screen.safe_width:
-            found.append(Violation(number, "line_width", f"{pixels} px", f"≤ {profile.screen.safe_width} px"))
+        length = reading_length(line, rules)
+        if length > rules.max_chars_per_line:
+            found.append(Violation(number, "line_chars", f"{length:g} characters", f"≤ {rules.max_chars_per_line}"))
+        if screen:
+            pixels = line_pixels(line, profile)
+            if pixels > screen.safe_width:
+                found.append(Violation(number, "line_width", f"{pixels} px", f"≤ {screen.safe_width} px"))
     return found
 
 
 def check_cue_timing(number: int, cue: Cue, profile: SubtitleProfile) -> list[Violation]:
     found: list[Violation] = []
     duration = cue.end_ms - cue.start_ms
-    if duration < profile.min_duration_ms - profile.frame_ms / 2:
+    half_frame = profile.frame_ms / 2
+    if duration < profile.min_duration_ms - half_frame:
         found.append(Violation(number, "duration_min", _seconds(duration), f"≥ {_seconds(profile.min_duration_ms)}"))
-    if duration > profile.max_duration_ms + profile.frame_ms / 2:
+    if duration > profile.max_duration_ms + half_frame:
         found.append(Violation(number, "duration_max", _seconds(duration), f"≤ {_seconds(profile.max_duration_ms)}"))
+    rules = profile.language
     if duration > 0 and cue.text.strip():
-        cps = reading_length(cue.text, profile.language) / (duration / 1000)
-        if cps > profile.language.max_cps + 0.05:
-            found.append(Violation(number, "reading_speed", f"{cps:.1f} cps", f"≤ {profile.language.max_cps:g} cps"))
+        cps = reading_length(cue.text, rules) / (duration / 1000)
+        if cps > rules.max_cps + 0.05:
+            found.append(Violation(number, "reading_speed", f"{cps:.1f} cps", f"≤ {rules.max_cps:g} cps"))
     return found
 
 
@@ -125,7 +129,7 @@ class _CutFrames:
     @classmethod
     def of(cls, shots_ms: tuple[int, ...], profile: SubtitleProfile) -> _CutFrames:
         cuts = Cuts.of(shots_ms)
-        return cls(cuts, tuple(to_frame(s, profile) for s in cuts.times_ms))
+        return cls(cuts, tuple(to_frames(list(cuts.times_ms), profile)))
 
 
 def check_shot_changes(number: int, end_frame: int, cuts: _CutFrames) -> list[Violation]:
