@@ -12,6 +12,7 @@ from localize.asr.metrics import edit_distance
 from localize.errors import BadInput
 from localize.model import Cue
 from localize.review.build import DraftedSentence, joined_target, review_units, spread
+from localize.review.check import check_import
 from localize.review.effort import band, post_edit_effort
 from localize.review.units import CueSegment, Fingerprint, ReviewUnit, TermHint
 from localize.review.xliff import read_xliff, write_xliff
@@ -24,7 +25,7 @@ UNITS = [
                speaker="王母", addressee="林凡", match="llm", max_chars=40, flags=("term_missing: x",),
                terms=(TermHint("上门女婿", ("live-in son-in-law",), ("door-to-door son-in-law",), "marries in"),)),
     ReviewUnit("s2", (CueSegment(3, 4200, 6000, "我是天龙集团的董事长。", "I'm the chairman of Tianlong Group."),),
-               speaker="林凡", match="tm 100", max_chars=30, before="你这个上门女婿，给我滚！"),
+               speaker="林凡", match="tm 100", max_chars=40, before="你这个上门女婿，给我滚！"),
 ]
 
 
@@ -135,3 +136,54 @@ def test_review_units_carry_cues_context_and_limits():
     assert units[0].max_chars == 51  # 17 cps over 3.0 s
     assert units[1].before == "你这个上门女婿，给我滚！" and units[0].after == "我是天龙集团的董事长。"
     assert joined_target([s.target for s in units[0].segments], "en") == "You live-in son-in-law, get out!"
+
+
+# --- checking a reviewed file before it changes anything ---
+
+def _reviewed(edits: dict[str, str], units=UNITS, fingerprint=FINGERPRINT):
+    """The export of ``units`` read back, with the targets of some segments edited ("s1/2": cue 2 of s1)."""
+    data = write_xliff(units, fingerprint, "zh-Hans", "en").decode()
+    for where, text in edits.items():
+        unit_id, cue = where.split("/")
+        unit = next(u for u in units if u.id == unit_id)
+        old = next(s.target for s in unit.segments if s.cue == int(cue))
+        data = data.replace(f"<target>{old}</target>", f"<target>{text}</target>", 1)
+    return read_xliff(data.encode(), "ep01.en.xlf")
+
+
+def test_a_clean_edit_gives_approvals_and_no_problem():
+    approvals, problems = check_import(UNITS, FINGERPRINT, _reviewed({"s1/2": "beat it!"}))
+    assert problems == []
+    assert [(a.unit, a.target) for a in approvals] == [("s1", "You live-in son-in-law, beat it!"),
+                                                       ("s2", "I'm the chairman of Tianlong Group.")]
+
+
+def test_glossary_and_leftover_chinese_are_errors_named_by_unit():
+    approvals, problems = check_import(UNITS, FINGERPRINT, _reviewed({
+        "s1/1": "You door-to-door son-in-law,", "s2/3": "I'm the 董事长 of Tianlong Group."}))
+    assert {(p.unit, p.rule) for p in problems if p.is_error} == {("s1", "term_forbidden"), ("s1", "term_missing"),
+                                                                  ("s2", "untranslated")}
+
+
+def test_a_preferred_term_dropped_or_a_long_line_is_only_a_warning():
+    units = [UNITS[0].__class__(**{**UNITS[0].__dict__, "terms": (TermHint("上门女婿", ("live-in son-in-law",),
+                                                                           required=False),), "max_chars": 20})]
+    _, problems = check_import(units, FINGERPRINT, _reviewed({"s1/1": "You bum,"}, units))
+    assert {p.rule for p in problems} == {"term_preferred"} and not any(p.is_error for p in problems)
+    _, problems = check_import(units, FINGERPRINT, _reviewed({}, units))
+    assert [p.rule for p in problems] == ["too_long"] and not problems[0].is_error
+
+
+def test_a_file_for_another_draft_or_with_units_changed_is_refused():
+    other = Fingerprint("sample", "ep01", "en", "cd" * 32)
+    _, problems = check_import(UNITS, other, _reviewed({}))
+    assert [p.rule for p in problems] == ["fingerprint"] and "--rebase" in problems[0].detail
+    assert check_import(UNITS, other, _reviewed({}), rebase=True)[1] == []
+    _, problems = check_import(UNITS, Fingerprint("sample", "ep02", "en", "ab" * 32), _reviewed({}))
+    assert "not sample ep02 en" in problems[0].detail
+    shortened = [UNITS[0]]
+    _, problems = check_import(shortened, FINGERPRINT, _reviewed({}))
+    assert [(p.unit, p.rule) for p in problems] == [("s2", "extra")]
+    _, problems = check_import([*UNITS, ReviewUnit("s3", (CueSegment(4, 7000, 8000, "好。", "OK."),))],
+                               FINGERPRINT, _reviewed({}))
+    assert [(p.unit, p.rule) for p in problems] == [("s3", "missing")]

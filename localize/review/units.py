@@ -17,6 +17,7 @@ class TermHint:
     approved: tuple[str, ...]
     forbidden: tuple[str, ...] = ()
     note: str = ""
+    required: bool = True  # the glossary entry's strictness: False makes a missing rendering a warning
 
 
 @dataclass(frozen=True)
