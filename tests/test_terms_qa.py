@@ -17,7 +17,7 @@ from localize.glossary.tbx import read_tbx, write_tbx
 from localize.model import Cue
 from localize.subtitles.profiles import load_profile
 from localize.subtitles.qc import RULES, WARNINGS, Violation, report
-from localize.translate.qa import LineTerm, check_terms, pair_cues, source_terms, terms_found
+from localize.translate.qa import LineTerm, check_terms, pair_cues, terms_found
 from tests.conftest import REPO, localize
 
 EN = REPO / "glossaries" / "zh-en.micro-drama.yaml"
@@ -104,7 +104,7 @@ def test_shipped_overrides_keep_kung_fu_a_suggestion():
 
 # ── what QA says about a line ───────────────────────────────────────────────────────────────────────────────
 def _rules(source: str, target: str, terms: list[Term]) -> list[str]:
-    return [f.rule for f in check_terms(target, source_terms(source, terms, ("林凡",), "zh-Hans", "en"))]
+    return [f.rule for f in check_terms(target, terms_found(source, TermFinder(terms, ("林凡",), "zh-Hans"), "en"))]
 
 
 @pytest.mark.parametrize(("source", "target", "rules"), [

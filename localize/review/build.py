@@ -3,15 +3,15 @@ and the hints a reviewer needs (speaker, terms, match, QA flags, the most charac
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localize.model import Cue
 from localize.review.units import CueSegment, ReviewUnit, TermHint
+from localize.subtitles.linebreak import NO_SPACE_LANGUAGES
+from localize.subtitles.sentences import join_lines
+from localize.subtitles.textwidth import readable_chars
 from localize.words import base_language, word_spans
-
-NO_SPACES = ("zh", "ja", "ko", "yue", "cmn", "th")
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,6 @@ class DraftedSentence:
     flags: tuple[str, ...] = ()
     terms: tuple[TermHint, ...] = ()
     addressee: str = ""
-
-
-def max_chars(duration_ms: int, max_cps: float) -> int:
-    """The most characters a viewer can read in the time: the limit a shorter rendering must meet."""
-    return math.floor(max_cps * duration_ms / 1000)
 
 
 def spread(target: str, weights: Sequence[int], language: str) -> list[str]:
@@ -46,7 +41,7 @@ def spread(target: str, weights: Sequence[int], language: str) -> list[str]:
         parts.append(target[start:cut])
         start = cut
     parts.append(target[start:])
-    if base_language(language) not in NO_SPACES:
+    if base_language(language) not in NO_SPACE_LANGUAGES:
         parts = [part.strip() for part in parts]
     return parts
 
@@ -64,12 +59,11 @@ def review_units(sentences: Sequence[DraftedSentence], source: Sequence[Cue], la
         units.append(ReviewUnit(
             f"s{number + 1}", segments, state="translated", speaker=cues[0].speaker,
             addressee=sentence.addressee, terms=sentence.terms, match=sentence.origin, flags=sentence.flags,
-            max_chars=max_chars(cues[-1].end_ms - cues[0].start_ms, max_cps),
+            max_chars=readable_chars(cues[-1].end_ms - cues[0].start_ms, max_cps),
             before=texts[number - 1] if number else "", after=texts[number + 1] if number + 1 < len(texts) else ""))
     return units
 
 
 def joined_target(parts: Sequence[str], language: str) -> str:
-    """A unit's segment targets as one sentence again (what the draft holds)."""
-    separator = "" if base_language(language) in NO_SPACES else " "
-    return separator.join(p.strip() for p in parts if p.strip())
+    """A unit's segment targets as one sentence again (what the draft holds), joined as sentences join cues."""
+    return join_lines([part.strip() for part in parts if part.strip()], language)

@@ -64,6 +64,11 @@ def reading_length(text: str, rules: LanguageRules) -> float:
     return sum(0.5 if _is_half(c, rules.half_width) else 1.0 for c in text if c != "\n")
 
 
+def readable_chars(duration_ms: int, max_cps: float) -> int:
+    """The most characters a viewer reads in ``duration_ms`` at ``max_cps``: what a shorter rendering must meet."""
+    return int(max_cps * duration_ms / 1000)
+
+
 def line_fits(line: str, profile: SubtitleProfile) -> bool:
     """Within the language's characters per line and, on a known screen, the safe width in pixels."""
     if reading_length(line, profile.language) > profile.language.max_chars_per_line:

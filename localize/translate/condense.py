@@ -15,15 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from localize.glossary import Glossary, merge_terms, protected_names
+from localize.glossary import Glossary, TermFinder, merge_terms, protected_names
 from localize.glossary.characters import Character
 from localize.numbers import amounts_match, target_amounts
 from localize.subtitles.profiles import LanguageRules
 from localize.subtitles.qc import Violation
-from localize.subtitles.textwidth import reading_length
+from localize.subtitles.textwidth import readable_chars, reading_length
 from localize.translate.draft import Draft, DraftLine
 from localize.translate.llm import CondenseItem
-from localize.translate.qa import LineTerm, check_line, source_terms
+from localize.translate.qa import LineTerm, check_line, terms_found
 
 # What a shorter rendering may not add to its line's findings: a required term gone, a forbidden one in, an amount
 # of the source gone, source text left. (Warnings, such as a preferred rendering dropped for reading speed, may.)
@@ -63,7 +63,7 @@ def budgets(line_of_cue: Sequence[int], durations_ms: Sequence[int], rules: Lang
     shown: dict[int, int] = {}
     for line, duration in zip(line_of_cue, durations_ms, strict=True):
         shown[line] = shown.get(line, 0) + duration
-    return {line: Budget(int(rules.max_cps * ms / 1000), ms) for line, ms in shown.items()}
+    return {line: Budget(readable_chars(ms, rules.max_cps), ms) for line, ms in shown.items()}
 
 
 def worth_sending(draft: Draft, over: Iterable[int], budget: dict[int, Budget], rules: LanguageRules
@@ -109,10 +109,8 @@ def condense(draft: Draft, long: dict[int, Budget], engine: Condenser, rules: La
     """The draft with every accepted shorter rendering in place of its line, and what became of each line sent.
     ``long``: the lines over the reading speed with their budgets; ``speakers``: who says each draft line."""
     language = draft.language
-    terms = merge_terms(glossaries, characters, language)
-    names = protected_names(characters)
-    found = {index: tuple(source_terms(draft.lines[index].source, terms, names, source_language, language))
-             for index in long}
+    finder = TermFinder(merge_terms(glossaries, characters, language), protected_names(characters), source_language)
+    found = {index: tuple(terms_found(draft.lines[index].source, finder, language)) for index in long}
     items = [CondenseItem(str(index), draft.lines[index].target, draft.lines[index].source, budget.max_chars,
                           speaker_label(speakers[index], characters, language),
                           tuple((t.source, t.approved[0], t.note) for t in found[index]))

@@ -42,13 +42,6 @@ class Finding:
     detail: str
 
 
-def source_terms(text: str, terms: Sequence[Term], names: Iterable[str], source_language: str,
-                 language: str) -> list[LineTerm]:
-    """The glossary and character terms on word edges of one source line, with their renderings for ``language``
-    (``terms_found`` with a ``TermFinder`` built once does it for many lines)."""
-    return terms_found(text, TermFinder(terms, names, source_language), language)
-
-
 def terms_found(text: str, finder: TermFinder, language: str) -> list[LineTerm]:
     """The terms ``finder`` finds in a source line, with their renderings for ``language``."""
     found = []
