@@ -64,8 +64,13 @@ def find_word(text: str, term: str, edges: frozenset[int]) -> int:
         return -1
     start = text.find(term)
     while start != -1:
-        end = start + len(term)
-        if (start in edges or not term[0].isalnum()) and (end in edges or not term[-1].isalnum()):
+        if on_word_edges(text, start, start + len(term), edges):
             return start
         start = text.find(term, start + 1)
     return -1
+
+
+def on_word_edges(text: str, start: int, end: int, edges: frozenset[int]) -> bool:
+    """``text[start:end]`` starts and ends on word ``edges``; an end that is not a letter or digit ("Mr.") needs
+    no edge there."""
+    return (start in edges or not text[start].isalnum()) and (end in edges or not text[end - 1].isalnum())

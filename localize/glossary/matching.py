@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from localize.glossary.characters import Character
 from localize.glossary.terms import Glossary, Target, Term
-from localize.words import word_edges
+from localize.words import on_word_edges, word_edges
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class TermFinder:
         matches = []
         for start, end in _claim(text, self.names, taken):
             term = self.by_surface.get(text[start:end])
-            if term is not None and (edges is None or _on_edges(text, start, end, edges)):
+            if term is not None and (edges is None or on_word_edges(text, start, end, edges)):
                 matches.append(TermMatch(start, end, term))
         matches += [TermMatch(start, end, self.by_surface[text[start:end]])
                     for start, end in _claim(text, self.surfaces, taken, edges)]
@@ -76,11 +76,6 @@ def _by_first_character(surfaces: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {first: tuple(found) for first, found in index.items()}
 
 
-def _on_edges(text: str, start: int, end: int, edges: frozenset[int]) -> bool:
-    """The span starts and ends on word edges; an end that is punctuation ("Mr.") needs none (as ``find_word``)."""
-    return (start in edges or not text[start].isalnum()) and (end in edges or not text[end - 1].isalnum())
-
-
 def _claim(text: str, surfaces: dict[str, tuple[str, ...]], taken: list[bool],
            edges: frozenset[int] | None = None) -> list[tuple[int, int]]:
     """Mark free spans where surfaces occur (on ``edges``, when given), longest first then leftmost; return the
@@ -90,7 +85,7 @@ def _claim(text: str, surfaces: dict[str, tuple[str, ...]], taken: list[bool],
         for surface in surfaces[first]:
             start = text.find(surface)
             while start >= 0:
-                if edges is None or _on_edges(text, start, start + len(surface), edges):
+                if edges is None or on_word_edges(text, start, start + len(surface), edges):
                     candidates.append((start, start + len(surface)))
                 start = text.find(surface, start + 1)
     claimed = []
