@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import glob as globlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from localize.glossary.characters import Character, load_characters
 from localize.languages import normalize_tag
 from localize.numbers import CURRENCY_POLICIES
 from localize.package.profiles import DeliveryProfile, load_delivery_profile
+from localize.review.effort import DEFAULT_POST_EDIT_GRID
 from localize.schema import (
     Section,
     as_list,
@@ -35,7 +37,7 @@ from localize.schema import (
     text,
 )
 from localize.subtitles.profiles import shipped_profiles, with_overrides
-from localize.translate.leverage import BANDS, DEFAULT_GRID
+from localize.translate.leverage import DEFAULT_GRID
 from localize.translate.llm import LlmOptions
 
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16",
@@ -131,6 +133,11 @@ class Job:
     @property
     def default_work_dir(self) -> Path:
         return self.path.parent / "work" / self.name
+
+    def approvals_file(self, episode: str, language: str) -> Path:
+        """Where reviewers' imports of one episode and language are kept: beside the job, not in the work dir,
+        which is a cache anyone may delete; approvals are human work, an input like a glossary."""
+        return self.path.parent / "review" / self.name / f"{episode}.{language}.json"
 
 
 def _language_list(value: Any) -> tuple[str, ...]:
@@ -320,33 +327,38 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
     card = Section(file, "costs.rate_card", section.get("rate_card", lambda v: v, {}), RATE_CARD_KEYS)
     rate_card: dict[str, Any] = {"currency": card.get("currency", _currency, "CNY")}
     rate_card |= {key: card.get(key, decimal_in(PRICE), Decimal(0)) for key in RATE_CARD_PRICES}
-    rate_card["leverage_grid"] = _read_leverage_grid(file, card.get("leverage_grid", lambda v: v, None))
+    rate_card["leverage_grid"] = _read_grid(file, "leverage_grid", card.get("leverage_grid", lambda v: v, None),
+                                            DEFAULT_GRID)
+    rate_card["post_edit_grid"] = _read_grid(file, "post_edit_grid", card.get("post_edit_grid", lambda v: v, None),
+                                             DEFAULT_POST_EDIT_GRID)
     return CostSettings(rates=tuple(rates), rate_card=rate_card, policy=section.get("policy", text, ""))
 
 
 # Prices: compute per second (gpu_second for a stage that ran on a GPU: Whisper on cuda), machine translation
-# per source unit, LLM per 1000 tokens, and human translation per TM-weighted source unit (a character for
-# Chinese), the weights coming from leverage_grid. Each is bounded (money.PRICE: 0 to 1000000, 6 decimals), so
-# no price can overflow the ledger's arithmetic once the run is under way.
-RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit")
-RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid")
+# per source unit, LLM per 1000 tokens, human translation per TM-weighted source unit (a character for
+# Chinese), the weights coming from leverage_grid, and post-editing per source unit of the lines a reviewer
+# imported, weighted by how much of each line was edited (post_edit_grid). Each is bounded (money.PRICE: 0 to
+# 1000000, 6 decimals), so no price can overflow the ledger's arithmetic once the run is under way.
+RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit", "post_edit_unit")
+RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid", "post_edit_grid")
 
 
-def _read_leverage_grid(file: Path, raw: Any) -> dict[str, Decimal]:
-    """Weight per TM match band (a share of ``translation_unit``); every band must be priced, so a band left
-    out is an error rather than silently free or full price. Band keys may be YAML numbers (100: "0.30")."""
+def _read_grid(file: Path, key: str, raw: Any, default: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Weight per band (a share of a unit price); every band must be priced, so a band left out is an error
+    rather than silently free or full price. Band keys may be YAML numbers (100: "0.30")."""
     if raw is None:
-        return dict(DEFAULT_GRID)
-    where = "costs.rate_card.leverage_grid"
+        return dict(default)
+    bands = tuple(default)
+    where = f"costs.rate_card.{key}"
     named = {str(key).strip(): value for key, value in raw.items()} if isinstance(raw, dict) else raw
     if isinstance(raw, dict) and len(named) != len(raw):
         raise BadInput(f"{file}: {where}: a band is given twice (e.g. 100 and \"100\"); keep one")
-    grid = Section(file, where, named, BANDS)
-    missing = [band for band in BANDS if band not in grid.data]
+    grid = Section(file, where, named, bands)
+    missing = [band for band in bands if band not in grid.data]
     if missing:
         raise grid.error(f"has no weight for {', '.join(repr(b) for b in missing)}; give one for every band "
-                         f"({', '.join(BANDS)}), e.g. \"1.00\" for no discount")
-    return {band: grid.get(band, decimal_in(SHARE)) for band in BANDS}
+                         f"({', '.join(bands)}), e.g. \"1.00\" for no discount")
+    return {band: grid.get(band, decimal_in(SHARE)) for band in bands}
 
 
 def _engine_list(value: Any) -> tuple[str, ...]:

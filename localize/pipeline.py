@@ -22,7 +22,7 @@ from typing import Any
 
 from localize import media
 from localize.costs import ledger
-from localize.costs.auto import TM_WEIGHTED_ITEM, StageRun, stage_costs
+from localize.costs.auto import StageRun, stage_costs
 from localize.costs.money import rate_for
 from localize.costs.policies import load_policy
 from localize.errors import BadInput
@@ -254,10 +254,9 @@ class Runner:
         with self.store.transaction() as db:
             self.store.record_result(episode.id, stage.name, key, outputs, result.seconds, result.usage.to_json())
             _kill_at("result-written", stage.name)
-            priced_before = ("translation" in stage.priced
-                             and ledger.has_auto_entry(db, TM_WEIGHTED_ITEM, episode.id, language))
             run = StageRun(self.job.series.title, episode.id, stage.name, language, result.seconds, result.usage)
-            for cost in stage_costs(run, stage.priced, card, self.job.source_language, priced_before):
+            for cost in stage_costs(run, stage.priced, card, self.job.source_language,
+                                    lambda item: ledger.has_auto_entry(db, item, episode.id, language)):
                 ledger.append(db, cost, self.job.costs.rates, self.job.path)
             _kill_at("ledger-written", stage.name)
 
@@ -355,18 +354,27 @@ class CueFile:
     state: str  # done, stale, pending, failed
 
 
-def cue_files(job: Job, work_dir: Path, episodes: tuple[Episode, ...]) -> list[CueFile]:
-    """The source cues and every target language's fitted cues of some episodes, for ``localize export``."""
+def current_outputs(job: Job, work_dir: Path) -> dict[tuple[str, str], tuple[str, dict[str, Path]]]:
+    """(episode, stage) → (its state, and its artifacts' paths when done and its inputs unchanged since)."""
     states = {(row.episode, row.stage): row.state for row in job_status(job, work_dir)}
     store = WorkStore(work_dir)
+    found = {}
+    for (episode, stage), state in states.items():
+        result = store.result(episode, stage) if state == "done" else None
+        paths = {name: store.root / output["path"] for name, output in result.outputs.items()} if result else {}
+        found[(episode, stage)] = (state, paths)
+    store.close()
+    return found
+
+
+def cue_files(job: Job, work_dir: Path, episodes: tuple[Episode, ...]) -> list[CueFile]:
+    """The source cues and every target language's fitted cues of some episodes, for ``localize export``."""
+    outputs = current_outputs(job, work_dir)
     found = []
     wanted = [("source_cues", "cues", job.source_language)]
     wanted += [(f"fit.{language}", f"cues.{language}", language) for language in job.targets]
     for episode in episodes:
         for stage, artifact, language in wanted:
-            state = states[(episode.id, stage)]
-            result = store.result(episode.id, stage) if state == "done" else None
-            path = store.root / result.outputs[artifact]["path"] if result else None
-            found.append(CueFile(episode.id, language, path, state))
-    store.close()
+            state, paths = outputs[(episode.id, stage)]
+            found.append(CueFile(episode.id, language, paths.get(artifact), state))
     return found

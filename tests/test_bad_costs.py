@@ -80,7 +80,7 @@ def test_the_largest_inputs_allowed_never_overflow_the_arithmetic() -> None:
     usage = Usage(on_gpu=True, mt_engine="argos", mt_units=10**9, llm_tokens=10**9,
                   tm_bands={"no match": {"units": 10**9, "segments": 1}})
     run = StageRun("S", "ep01", "draft.en", "en", 10**7 + 0.123, usage)
-    costs = [ledger.price(cost, ()) for cost in stage_costs(run, ("translation",), card, "zh-Hans", False)]
+    costs = [ledger.price(cost, ()) for cost in stage_costs(run, ("translation",), card, "zh-Hans", lambda item: False)]
     assert [c["amount"] for c in costs][:2] == ["10000000122990.00", "999999999999000.00"]  # 10000000.123 s, 1e9 units
     assert len(costs) == 4 and all(Decimal(c["amount"]) > 0 for c in costs)
     granted = apply_caps(Decimal("9999999999999999.99"), load_policy("city-30"), MAX_AMOUNT)

@@ -63,7 +63,8 @@ def test_a_stage_on_a_gpu_is_priced_at_the_gpu_rate(tmp_path, tone_video):
     job = load_job(write_job(tmp_path / "job.yaml", [tone_video],
                              extra="costs:\n  rate_card: {compute_second: '0.01', gpu_second: '0.20'}\n"))
     runs = (StageRun("T", "ep01", "transcribe", "", 12.5, Usage(on_gpu=gpu)) for gpu in (True, False))
-    on_gpu, on_cpu = (stage_costs(run, ("compute",), job.costs.rate_card, "zh-Hans", False)[0] for run in runs)
+    card = job.costs.rate_card
+    on_gpu, on_cpu = (stage_costs(run, ("compute",), card, "zh-Hans", lambda item: False)[0] for run in runs)
     assert (on_gpu.item, on_gpu.unit_price) == ("gpu compute: transcribe", Decimal("0.20"))
     assert (on_cpu.item, on_cpu.unit_price) == ("compute: transcribe", Decimal("0.01"))
     assert [ledger.price(cost, ())["amount"] for cost in (on_gpu, on_cpu)] == ["2.50", "0.13"]  # 0.125 half-up

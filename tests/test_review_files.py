@@ -14,16 +14,17 @@ from localize.model import Cue
 from localize.review.build import DraftedSentence, joined_target, review_units, spread
 from localize.review.check import check_import
 from localize.review.effort import band, post_edit_effort
-from localize.review.units import CueSegment, Fingerprint, ReviewUnit, TermHint
+from localize.review.units import CueSegment, Fingerprint, ReviewUnit
 from localize.review.xliff import read_xliff, write_xliff
 from localize.review.xlsx import read_xlsx, write_xlsx
+from localize.translate.qa import LineTerm
 
 FINGERPRINT = Fingerprint("sample", "ep01", "en", "ab" * 32)
 UNITS = [
     ReviewUnit("s1", (CueSegment(1, 1000, 2500, "你这个上门女婿，", "You live-in son-in-law,"),
                       CueSegment(2, 2600, 4000, "给我滚！", "get out!")),
                speaker="王母", addressee="林凡", match="llm", max_chars=40, flags=("term_missing: x",),
-               terms=(TermHint("上门女婿", ("live-in son-in-law",), ("door-to-door son-in-law",), "marries in"),)),
+               terms=(LineTerm("上门女婿", ("live-in son-in-law",), ("door-to-door son-in-law",), "marries in"),)),
     ReviewUnit("s2", (CueSegment(3, 4200, 6000, "我是天龙集团的董事长。", "I'm the chairman of Tianlong Group."),),
                speaker="林凡", match="tm 100", max_chars=40, before="你这个上门女婿，给我滚！"),
 ]
@@ -166,7 +167,7 @@ def test_glossary_and_leftover_chinese_are_errors_named_by_unit():
 
 
 def test_a_preferred_term_dropped_or_a_long_line_is_only_a_warning():
-    units = [UNITS[0].__class__(**{**UNITS[0].__dict__, "terms": (TermHint("上门女婿", ("live-in son-in-law",),
+    units = [UNITS[0].__class__(**{**UNITS[0].__dict__, "terms": (LineTerm("上门女婿", ("live-in son-in-law",),
                                                                            required=False),), "max_chars": 20})]
     _, problems = check_import(units, FINGERPRINT, _reviewed({"s1/1": "You bum,"}, units))
     assert {p.rule for p in problems} == {"term_preferred"} and not any(p.is_error for p in problems)

@@ -10,6 +10,7 @@ Here: the top-level group ``main`` (errors to exit codes) and shared helpers; ea
 - ``packaging``: package, band, qc package
 - ``translation``: glossary, tm, models
 - ``costs``: costs, release, claim
+- ``review``: review export, review import
 
 Command modules import the wings inside each command, not at the top: ``localize --help`` and light commands
 (status, costs verify, qc show) then load only what they use, not PyAV, Whisper's wrapper and every engine.
@@ -61,4 +62,4 @@ def _work_dir(job: Job, work: str | None) -> Path:
 
 
 # Importing a command module registers its commands on `main` (help lists them sorted, whatever the order here).
-from localize.cli import costs, export, packaging, run, subtitles, translation  # noqa: E402, F401
+from localize.cli import costs, export, packaging, review, run, subtitles, translation  # noqa: E402, F401

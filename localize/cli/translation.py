@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from localize.cli import main
-from localize.errors import EXIT_QC_FAILED
+from localize.errors import EXIT_QC_FAILED, BadInput
 from localize.glossary.terms import KINDS
 
 
@@ -98,20 +98,31 @@ def tm_import(file: str, tm_path: str, target_lang: str | None, source_lang: str
 
 
 @tm_group.command("export")
-@click.option("--tm", "tm_path", required=True, metavar="TM.sqlite", help="The memory to export.")
+@click.option("--tm", "tm_path", metavar="TM.sqlite", help="The memory to export.")
+@click.option("--job", "job_file", metavar="JOB", help="Instead: the job's series memory (its TMX files and every "
+              "approval imported with 'localize review import').")
 @click.option("-o", "--output", required=True, metavar="OUT.tmx", help="The TMX 1.4b file to write.")
 @click.option("--target-lang", metavar="TAG", help="Export only this target language.")
-def tm_export(tm_path: str, output: str, target_lang: str | None) -> None:
+def tm_export(tm_path: str | None, job_file: str | None, output: str, target_lang: str | None) -> None:
     """Export a memory as TMX 1.4b (the same memory always gives the same bytes).
 
-    Example: localize tm export --tm work/tm.sqlite -o series.en.tmx --target-lang en
+    Example: localize tm export --job jobs/sample.yaml -o series.en.tmx --target-lang en
     """
     from localize.languages import normalize_tag
     from localize.store import atomic_write_bytes
     from localize.translate.tm import TranslationMemory
     from localize.translate.tmx import tmx_bytes
 
-    units = TranslationMemory.open(Path(tm_path)).units(normalize_tag(target_lang) if target_lang else None)
+    if (tm_path is None) == (job_file is None):
+        raise BadInput("give either --tm TM.sqlite or --job JOB")
+    if job_file:
+        from localize.job import load_job
+        from localize.review_round import series_memory
+
+        memory = series_memory(load_job(job_file))
+    else:
+        memory = TranslationMemory.open(Path(tm_path))
+    units = memory.units(normalize_tag(target_lang) if target_lang else None)
     atomic_write_bytes(Path(output), tmx_bytes(units))
     click.echo(f"wrote {output}: {len(units)} units")
 

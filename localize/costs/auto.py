@@ -5,12 +5,15 @@ Compute seconds are priced for every stage, at ``compute_second`` or, for a stag
 ``translation`` add the machine-translated source units and LLM tokens they used, and, when the card prices
 ``translation_unit``, the human translation work as TM-weighted source units (each match band's units × the
 band's weight in ``leverage_grid``, the breakdown in the note so an auditor can redo it), once per episode and
-language. Entries are ``origin: auto`` and join the same hash chain as manual ones. Nothing here writes: the
-runner appends these entries in the same transaction as the stage's result.
+language. Stages priced as ``post_edit`` (the review stage) add each reviewer import's post-editing, once per
+import: source units per edited-share band × the band's weight in ``post_edit_grid``, at ``post_edit_unit``.
+Entries are ``origin: auto`` and join the same hash chain as manual ones. Nothing here writes: the runner appends
+these entries in the same transaction as the stage's result.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +24,11 @@ from localize.translate.leverage import BANDS, unit_name, weighted_units
 
 TM_WEIGHTED_ITEM = "translation (TM-weighted)"  # "translat": 译制 under every shipped policy
 LLM_ITEM = "llm tokens (translation)"  # the same for LLM drafts and condensation, whatever stage spent them
+POST_EDIT_ITEM = "translation post-editing"  # one entry per reviewer import: the import id follows in brackets
+
+
+def post_edit_item(import_id: str) -> str:
+    return f"{POST_EDIT_ITEM} (import {import_id})"
 
 
 @dataclass(frozen=True)
@@ -49,16 +57,33 @@ def _tm_weighted(card: dict[str, Any], source_language: str, bands: dict[str, di
                         note=f"TM match bands, units × weight: {breakdown}; total {units}", **common)]
 
 
+def _post_edit(card: dict[str, Any], source_language: str, import_id: str, work: dict[str, Any],
+               common: dict[str, str]) -> ledger.Cost:
+    """One import's post-editing, recorded even when the card leaves it unpriced: the work was done."""
+    grid, bands = card["post_edit_grid"], work["bands"]
+    units = weighted_units(bands, grid)
+    breakdown = "; ".join(f"{band}: {row['units']} × {grid[band]}" for band, row in bands.items())
+    return ledger.Cost(item=post_edit_item(import_id), quantity=units, unit_price=card["post_edit_unit"],
+                       unit=f"weighted source {unit_name(source_language)}s",
+                       note=f"{work['file']}: {sum(row['segments'] for row in bands.values())} lines; edited-share "
+                            f"bands, units × weight: {breakdown}; total {units}; {work['edited']} of "
+                            f"{work['tokens']} target words/characters edited", **common)
+
+
 def stage_costs(run: StageRun, priced: tuple[str, ...], card: dict[str, Any], source_language: str,
-                translation_priced_before: bool) -> list[ledger.Cost]:
-    """The entries for one run. ``translation_priced_before``: the episode and language already carry a
-    TM-weighted entry (a forced re-run or a glossary edit re-drafts, but nobody translates the episode again)."""
+                billed: Callable[[str], bool]) -> list[ledger.Cost]:
+    """The entries for one run. ``billed(item)``: the episode and language already carry an automatic entry
+    for ``item``. The TM-weighted translation is priced once (a forced re-run or a glossary edit re-drafts, but
+    nobody translates the episode again), and so is each reviewer import, however often the review re-runs."""
     usage = run.usage
     common = dict(currency=card["currency"], series=run.series, episode=run.episode, language=run.language,
                   stage=run.stage, origin="auto")
     kind, price = ("gpu compute", card["gpu_second"]) if usage.on_gpu else ("compute", card["compute_second"])
     costs = [ledger.Cost(item=f"{kind}: {run.stage}", quantity=Decimal(f"{run.seconds:.3f}"), unit="s",
                          unit_price=price, **common)]
+    if "post_edit" in priced:
+        costs += [_post_edit(card, source_language, import_id, work, common)
+                  for import_id, work in usage.post_edit.items() if not billed(post_edit_item(import_id))]
     if "translation" not in priced:
         return costs
     if usage.mt_units:
@@ -67,6 +92,6 @@ def stage_costs(run: StageRun, priced: tuple[str, ...], card: dict[str, Any], so
     if usage.llm_tokens:
         costs.append(ledger.Cost(item=LLM_ITEM, quantity=Decimal(usage.llm_tokens), unit="tokens",
                                  unit_price=card["llm_1k_tokens"] / 1000, **common))
-    if not translation_priced_before:
+    if not billed(TM_WEIGHTED_ITEM):
         costs += _tm_weighted(card, source_language, usage.tm_bands, common)
     return costs

@@ -19,7 +19,8 @@ class ExchangeRate:
 class CostSettings:
     """The job's ``costs:`` section: dated exchange rates, a rate card (read by later automatic entries) and
     the default subsidy policy for ``localize costs claim``. ``rate_card`` holds ``currency``, a Decimal per
-    ``RATE_CARD_PRICES`` key (0 when unpriced) and ``leverage_grid`` (band → Decimal weight, every band)."""
+    ``RATE_CARD_PRICES`` key (0 when unpriced), ``leverage_grid`` and ``post_edit_grid`` (band → Decimal weight,
+    every band)."""
 
     rates: tuple[ExchangeRate, ...] = ()
     rate_card: dict[str, Any] = field(default_factory=dict)

@@ -15,6 +15,9 @@ class Usage:
     mt_units: int = 0  # source units (characters for Chinese, words otherwise) sent to it
     llm_tokens: int = 0
     tm_bands: dict[str, dict[str, int]] = field(default_factory=dict)  # human translation work per TM match band
+    # post-editing per reviewer import: {import id: {"file", "bands": {band: {"segments", "units"}}, "edited",
+    # "tokens"}} (edited of tokens: target words, or characters for CJK)
+    post_edit: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

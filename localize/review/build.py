@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from localize.model import Cue
-from localize.review.units import CueSegment, ReviewUnit, TermHint
+from localize.review.units import CueSegment, ReviewUnit
 from localize.subtitles.linebreak import NO_SPACE_LANGUAGES
 from localize.subtitles.sentences import join_lines
 from localize.subtitles.textwidth import readable_chars
+from localize.translate.qa import LineTerm
 from localize.words import base_language, word_spans
 
 
@@ -22,7 +23,7 @@ class DraftedSentence:
     target: str
     origin: str  # "tm 100", "llm"…
     flags: tuple[str, ...] = ()
-    terms: tuple[TermHint, ...] = ()
+    terms: tuple[LineTerm, ...] = ()
     addressee: str = ""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from localize.review.build import joined_target
 from localize.review.units import Fingerprint, ReviewFile, ReviewUnit
-from localize.translate.qa import LineTerm, check_line
+from localize.translate.qa import check_line
 
 WARNING_RULES = ("term_preferred", "too_long")
 
@@ -57,8 +57,8 @@ def _unit_problems(unit: ReviewUnit, cues: list[int], target: str, language: str
         return [ImportProblem(unit.id, "segments", f"cue segments {cues} where the export had {expected_cues}")]
     if not target:
         return [ImportProblem(unit.id, "empty", "no translation")]
-    terms = [LineTerm(t.source, t.approved, t.forbidden, t.note, required=t.required) for t in unit.terms]
-    problems = [ImportProblem(unit.id, f.rule, f.detail) for f in check_line(unit.source, target, language, terms)]
+    problems = [ImportProblem(unit.id, f.rule, f.detail)
+                for f in check_line(unit.source, target, language, list(unit.terms))]
     if unit.max_chars and len(target) > unit.max_chars:
         problems.append(ImportProblem(unit.id, "too_long", f"{len(target)} characters; at most {unit.max_chars} fit "
                                                            "its time at the reading speed"))

@@ -5,7 +5,9 @@ between words) and over words otherwise, as a share of the longer text, then put
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from localize.asr.metrics import edit_distance
 
@@ -38,10 +40,17 @@ def post_edit_effort(draft: str, approved: str, language: str) -> Effort:
 
 
 # Edited-share bands as CAT tools report post-edit analysis (upper bounds, inclusive), lightest first.
-BANDS = ((0.0, "0%"), (5.0, "0-5%"), (15.0, "5-15%"), (30.0, "15-30%"), (50.0, "30-50%"), (99.99, "50-99%"),
-         (100.0, "100%"))
+_UPPER_BOUNDS = ((0.0, "0%"), (5.0, "0-5%"), (15.0, "5-15%"), (30.0, "15-30%"), (50.0, "30-50%"), (99.99, "50-99%"),
+                 (100.0, "100%"))
+BANDS = tuple(name for _, name in _UPPER_BOUNDS)
+# The share of the rate card's post_edit_unit each band costs (the job's costs.rate_card.post_edit_grid overrides
+# it): a line approved unchanged was still read against its source; a line rewritten costs a translation.
+DEFAULT_POST_EDIT_GRID: Mapping[str, Decimal] = {
+    "0%": Decimal("0.20"), "0-5%": Decimal("0.30"), "5-15%": Decimal("0.50"), "15-30%": Decimal("0.70"),
+    "30-50%": Decimal("0.90"), "50-99%": Decimal("1.00"), "100%": Decimal("1.00"),
+}
 
 
 def band(percent: float) -> str:
     """The post-edit band of an edited share: what a rate card prices per unit."""
-    return next(name for upper, name in BANDS if percent <= upper)
+    return next(name for upper, name in _UPPER_BOUNDS if percent <= upper)

@@ -6,18 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from localize.translate.qa import LineTerm
+
 STATES = ("initial", "translated", "reviewed", "final")  # XLIFF 2 segment states, in workflow order
-
-
-@dataclass(frozen=True)
-class TermHint:
-    """A glossary or character term in the source, with what the translation must and must not say."""
-
-    source: str
-    approved: tuple[str, ...]
-    forbidden: tuple[str, ...] = ()
-    note: str = ""
-    required: bool = True  # the glossary entry's strictness: False makes a missing rendering a warning
 
 
 @dataclass(frozen=True)
@@ -40,7 +31,7 @@ class ReviewUnit:
     state: str = "translated"
     speaker: str = ""
     addressee: str = ""
-    terms: tuple[TermHint, ...] = ()
+    terms: tuple[LineTerm, ...] = ()  # glossary and character terms in the source
     match: str = ""  # where the draft came from: "tm 100", "llm", "argos"
     flags: tuple[str, ...] = ()  # QA findings on the draft, as sentences
     max_chars: int = 0  # the most characters that fit the cues' time at the language's reading speed

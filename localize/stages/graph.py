@@ -1,5 +1,6 @@
-"""The stages a job makes: for each episode, its source stages, a draft and a fit per target language, the
-band search when a profile needs it, and a package per delivery profile. Every need is checked against the
+"""The stages a job makes: for each episode, its source stages, a draft and a fit per target language (with a
+review between them once reviewers' approvals were imported), the band search when a profile needs it, and a
+package per delivery profile. Every need is checked against the
 episode's source files and the outputs of earlier stages before anything runs.
 
 Adding a stage: write it in its step's module and put it in ``episode_stages`` where its needs are made.
@@ -14,6 +15,7 @@ from localize.errors import BadInput
 from localize.job import Episode, Job
 from localize.stages.delivery import BAND, package_stage
 from localize.stages.registry import Stage
+from localize.stages.review import approvals_source, review_stage, reviewed_sources
 from localize.stages.source import IMPORT, INGEST, SHOTS, TRANSCRIBE, source_cues_stage
 from localize.stages.translation import draft_stage, fit_stage, job_files
 
@@ -23,21 +25,27 @@ class GraphError(BadInput):
 
 
 def sources_of(episode: Episode, job: Job) -> dict[str, Path]:
-    """The files the stages read that no stage made: the episode's own, and the job's glossaries and TMX."""
+    """The files the stages read that no stage made: the episode's own, the job's glossaries and TMX, and the
+    reviewers' approvals of this episode and the ones before it."""
     sources = {"video": episode.video}
     if episode.subtitles:
         sources["subtitles"] = episode.subtitles
-    return sources | job_files(job)
+    return sources | job_files(job) | reviewed_sources(job, episode)
 
 
 def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
     """The stages one episode goes through, in an order where every stage comes after those it needs."""
     source = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, source_cues_stage(job))
-    drafts = tuple(draft_stage(language, job) for language in job.targets)
-    fits = tuple(fit_stage(language, job) for language in job.targets)
+    approvals = reviewed_sources(job, episode)
+    reviewed = [language for language in job.targets if approvals_source(language) in approvals]
+    drafts = tuple(draft_stage(language, job, tuple(name for name in approvals
+                                                    if name.startswith(approvals_source(language) + ".")))
+                   for language in job.targets)
+    reviews = tuple(review_stage(language, job) for language in reviewed)
+    fits = tuple(fit_stage(language, job, reviewed=language in reviewed) for language in job.targets)
     detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
     packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
-    return source + drafts + fits + detection + packages
+    return source + drafts + reviews + fits + detection + packages
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ a review stage can slot in between:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from localize.glossary import load_glossary
 from localize.glossary.characters import Character
 from localize.job import Job
 from localize.model import Cue, cues_from_json, cues_to_json
+from localize.review.approvals import load_approvals
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.stages.source import episode_profile
 from localize.store import atomic_write_json
@@ -33,6 +36,7 @@ from localize.translate.condense import Budget, Condensed, budgets, condense, wi
 from localize.translate.draft import Draft, MtEngine, draft_translation, qa_violations
 from localize.translate.engines import check_engine, machine_engine_name
 from localize.translate.llm import LlmOptions
+from localize.translate.tm import TranslationMemory
 from localize.translate.tmx import read_tmx
 
 
@@ -59,6 +63,20 @@ def job_files(job: Job) -> dict[str, Path]:
     return files
 
 
+def _memory(call: StageCall, language: str) -> TranslationMemory:
+    """The job's TMX memory, plus the sentences reviewers approved in earlier episodes (their approvals files are
+    this draft's inputs, so an approval changes the drafts after it and a removed one is gone from lookups)."""
+    memory: TranslationMemory = call.engine("memory")
+    approved = [unit for name, path in call.inputs.items() if name.startswith(f"approvals.{language}.")
+                for unit in load_approvals(path).memory_units()]
+    if not approved:
+        return memory
+    series = TranslationMemory(sqlite3.connect(":memory:", isolation_level=None))
+    series.add(memory.units())
+    series.add(approved)
+    return series
+
+
 def _draft(call: StageCall) -> Usage:
     settings: DraftSettings = call.settings
     source = cues_from_json(read_json(call.inputs["cues"]))
@@ -68,7 +86,7 @@ def _draft(call: StageCall) -> Usage:
     glossaries = [load_glossary(path) for name, path in call.inputs.items() if name.startswith("glossary")]
     draft = draft_translation(sentences, settings.source_language, settings.language, glossaries=glossaries,
                               characters=settings.characters,
-                              memory=call.engine("memory") if "tm" in settings.engines else None,
+                              memory=_memory(call, settings.language) if "tm" in settings.engines else None,
                               tm_threshold=settings.tm_threshold, engine=engine,
                               cache=call.engine("mt_cache") if engine else None, currency=settings.currency)
     atomic_write_json(call.output(f"draft.{settings.language}"), draft.to_json())
@@ -86,13 +104,15 @@ def _check_draft(job: Job, language: str) -> None:
         check_engine(engine, job.source_language, language, job.translation.llm)
 
 
-def draft_stage(language: str, job: Job) -> Stage:
+def draft_stage(language: str, job: Job, approved: tuple[str, ...] = ()) -> Stage:
+    """``approved``: the sources holding earlier episodes' approvals in ``language``, matched like the TMX."""
     def reads(j: Job) -> DraftSettings:
         settings = j.translation
         return DraftSettings(j.source_language, language, settings.engines_for(language), settings.tm_threshold,
                              settings.synopsis, settings.currency_for(language), settings.llm, j.characters)
 
-    return Stage(f"draft.{language}", 2, needs=("cues", *job_files(job)), makes={f"draft.{language}": "draft.json"},
+    return Stage(f"draft.{language}", 2, needs=("cues", *job_files(job), *approved),
+                 makes={f"draft.{language}": "draft.json"},
                  action=_draft, reads=reads, engines=("memory", f"mt.{language}", "mt_cache"),
                  preflight=lambda j: _check_draft(j, language), force_group="translate",
                  priced=("compute", "translation"), language=language)
@@ -149,14 +169,14 @@ def _condensed(call: StageCall, draft: Draft, fitted: _Fitted, refit: Callable[[
     return fitted, condensed, Usage(llm_tokens=machine.tokens - tokens_before)
 
 
-def _fit(call: StageCall) -> Usage | None:
+def _fit(call: StageCall, text: str) -> Usage | None:
     settings: dict[str, Any] = call.settings
     language = settings["language"]
     probe = read_json(call.inputs["probe"])
     cuts = tuple(read_json(call.inputs["shots"])["cuts_ms"])
     source = cues_from_json(read_json(call.inputs["cues"]))
     sentences = sentences_from_cues(source, settings["source_language"])
-    draft = Draft.from_json(read_json(call.inputs[f"draft.{language}"]))
+    draft = Draft.from_json(read_json(call.inputs[text]))
     profile = episode_profile(settings["subtitles"], language, probe)
 
     def fit(lines: Draft) -> _Fitted:
@@ -180,10 +200,12 @@ def _check_condense(job: Job, language: str) -> None:
                        "condense: false")
 
 
-def fit_stage(language: str, job: Job) -> Stage:
-    """Condensing (``translation.condense``) adds the llm engine, the glossaries and the character sheet to what
-    fit reads, and prices its tokens; without it the stage reads exactly what it always did."""
+def fit_stage(language: str, job: Job, reviewed: bool = False) -> Stage:
+    """Fit lays out the reviewed text when the episode has a review stage, else the draft. Condensing
+    (``translation.condense``) adds the llm engine, the glossaries and the character sheet to what fit reads,
+    and prices its tokens; without it the stage reads exactly what it always did."""
     condensing = job.translation.condense
+    text = f"reviewed.{language}" if reviewed else f"draft.{language}"
 
     def reads(j: Job) -> dict[str, Any]:
         settings = {"language": language, "source_language": j.source_language, "subtitles": j.subtitles}
@@ -192,9 +214,9 @@ def fit_stage(language: str, job: Job) -> Stage:
         return settings
 
     glossaries = tuple(name for name in job_files(job) if name.startswith("glossary")) if condensing else ()
-    return Stage(f"fit.{language}", 2, needs=(f"draft.{language}", "cues", "probe", "shots", *glossaries),
+    return Stage(f"fit.{language}", 2, needs=(text, "cues", "probe", "shots", *glossaries),
                  makes={f"cues.{language}": f"cues.{language}.json", qc_artifact(f"fit.{language}"): "qc.json"},
-                 action=_fit, force_group="fit", language=language, reads=reads,
+                 action=partial(_fit, text=text), force_group="fit", language=language, reads=reads,
                  preflight=lambda j: _check_condense(j, language),
                  engines=(f"mt.{language}",) if condensing else (),
                  priced=("compute", "translation") if condensing else ("compute",))

@@ -96,6 +96,14 @@ def line_terms(text: str, finder: TermFinder, language: str, currency: str) -> t
     return tuple(found)
 
 
+def sentence_terms(texts: Sequence[str], glossaries: list[Glossary], characters: tuple[Character, ...],
+                   source_language: str, language: str, currency: str) -> list[tuple[LineTerm, ...]]:
+    """The terms of each sentence, found with one finder for the episode: what the engine is told, what QA
+    checks, and what a reviewer sees beside the line."""
+    finder = TermFinder(merge_terms(glossaries, characters, language), protected_names(characters), source_language)
+    return [line_terms(text, finder, language, currency) for text in texts]
+
+
 def _characters_in(text: str, characters: tuple[Character, ...], language: str) -> tuple[tuple[str, ...], ...]:
     """(name, rendering, gender, how they address others) of the characters a line names."""
     present = []
@@ -171,10 +179,9 @@ def draft_translation(sentences: list[Sentence], source_language: str, language:
                       glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
                       tm_threshold: int, engine: MtEngine | None, cache: MtCache | None, currency: str = "yuan"
                       ) -> Draft:
-    finder = TermFinder(merge_terms(glossaries, characters, language), protected_names(characters), source_language)
     texts = [s.text for s in sentences]
-    requests = [MtRequest(text, line_terms(text, finder, language, currency),
-                          _characters_in(text, characters, language),
+    terms = sentence_terms(texts, glossaries, characters, source_language, language, currency)
+    requests = [MtRequest(text, terms[i], _characters_in(text, characters, language),
                           texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
                 for i, text in enumerate(texts)]
     results: dict[int, tuple[str, str, tuple[str, ...]]] = {}
