@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from localize.errors import BadInput
-from localize.glossary import load_glossary
+from localize.glossary import Glossary, load_glossary
 from localize.glossary.characters import Character
 from localize.job import Episode, Job
 from localize.model import Cue, cues_from_json
@@ -66,8 +66,8 @@ def _state(origin: str, approved: ApprovedUnit | None) -> str:
     return "initial" if origin == "untranslated" else "translated"
 
 
-def episode_review(job: Job, episode: str, language: str, draft_path: Path, cues_path: Path,
-                   probe_path: Path) -> EpisodeReview:
+def episode_review(job: Job, glossaries: list[Glossary], episode: str, language: str, draft_path: Path,
+                   cues_path: Path, probe_path: Path) -> EpisodeReview:
     draft_bytes = draft_path.read_bytes()
     draft = Draft.from_json(read_json(draft_path))
     source: list[Cue] = cues_from_json(read_json(cues_path))
@@ -77,7 +77,6 @@ def episode_review(job: Job, episode: str, language: str, draft_path: Path, cues
     found, _ = approvals.applied([line.source for line in draft.lines])
     texts = [a.target if a else line.target for line, a in zip(draft.lines, found, strict=True)]
     states = [_state(line.origin, a) for line, a in zip(draft.lines, found, strict=True)]
-    glossaries = [load_glossary(p) for p in job.glossaries]
     terms = sentence_terms([line.source for line in draft.lines], glossaries, job.characters, job.source_language,
                            language, job.translation.currency_for(language))
     drafted = []
@@ -93,21 +92,20 @@ def episode_review(job: Job, episode: str, language: str, draft_path: Path, cues
     return EpisodeReview(episode, language, fingerprint, units, texts, states, approvals, path)
 
 
-def episode_reviews(job: Job, work_dir: Path, episodes: tuple[Episode, ...],
-                    languages: tuple[str, ...]) -> list[EpisodeReview]:
-    """The review of each episode and language; BadInput when a draft is missing or out of date."""
+def episode_reviews(job: Job, work_dir: Path, wanted: list[tuple[Episode, str]]) -> list[EpisodeReview]:
+    """The review of each (episode, language); BadInput when a draft is missing or out of date."""
     outputs = current_outputs(job, work_dir)
+    glossaries = [load_glossary(path) for path in job.glossaries]
     reviews = []
-    for episode in episodes:
+    for episode, language in wanted:
         _, source = outputs[(episode.id, "source_cues")]
         _, ingest = outputs[(episode.id, "ingest")]
-        for language in languages:
-            state, drafted = outputs[(episode.id, f"draft.{language}")]
-            if not drafted or not source or not ingest:
-                raise BadInput(f"{episode.id} {language}: no current draft to review ({state}); run the job first: "
-                               f"localize run {job.path} --episodes {episode.id}")
-            reviews.append(episode_review(job, episode.id, language, drafted[f"draft.{language}"], source["cues"],
-                                          ingest["probe"]))
+        state, drafted = outputs[(episode.id, f"draft.{language}")]
+        if not drafted or not source or not ingest:
+            raise BadInput(f"{episode.id} {language}: no current draft to review ({state}); run the job first: "
+                           f"localize run {job.path} --episodes {episode.id}")
+        reviews.append(episode_review(job, glossaries, episode.id, language, drafted[f"draft.{language}"],
+                                      source["cues"], ingest["probe"]))
     return reviews
 
 
@@ -190,21 +188,21 @@ def check_review_files(job: Job, work_dir: Path, files: list[Path], rebase: bool
                        partial: bool = False) -> list[ImportResult]:
     """Each file checked against its episode's current draft, and the import round it would record."""
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    read = [(path, read_review_file(path)) for path in files]
+    which = [_which(job, reviewed, path) for path, reviewed in read]
+    episodes = {e.id: e for e in job.episodes}
+    reviews = episode_reviews(job, work_dir, [(episodes[episode], language) for episode, language in which])
     results = []
-    for path in files:
-        reviewed = read_review_file(path)
-        episode, language = _which(job, reviewed, path)
-        chosen = tuple(e for e in job.episodes if e.id == episode)
-        review = episode_reviews(job, work_dir, chosen, (language,))[0]
+    for (path, reviewed), (episode, language), review in zip(read, which, reviews, strict=True):
         approvals, problems = check_import(review.units, review.fingerprint, reviewed, rebase)
         file_errors = [p for p in problems if p.is_error and not p.unit]
         unit_errors = {p.unit for p in problems if p.is_error and p.unit}
-        refused = file_errors or (unit_errors and not partial)
+        refused = bool(file_errors) or (bool(unit_errors) and not partial)
         found = None if refused else _round(review, approvals, unit_errors, job, path, now)
         if refused and not file_errors:
             problems.append(ImportProblem("", "refused", f"{len(unit_errors)} unit(s) with errors: nothing imported "
                                                          "(fix them, or --partial imports the other units)"))
-        results.append(ImportResult(path, episode, language, problems, bool(refused), found))
+        results.append(ImportResult(path, episode, language, problems, refused, found))
     return results
 
 

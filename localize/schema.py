@@ -14,6 +14,9 @@ from localize.errors import BadInput
 from localize.languages import normalize_tag
 
 MISSING = object()
+# libyaml's safe loader when PyYAML was built with it (the wheels are): a 3,000-line glossary loads in a tenth of
+# the time, which matters when every review file and draft reads it.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(file: Path, what: str) -> Any:
@@ -21,7 +24,7 @@ def load_yaml(file: Path, what: str) -> Any:
     if not file.is_file():
         raise BadInput(f"{what} not found: {file}")
     try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
+        return yaml.load(file.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except UnicodeDecodeError:
         raise BadInput(f"{file}: is not UTF-8 text; save the {what} as UTF-8") from None
     except yaml.YAMLError as exc:

@@ -37,7 +37,8 @@ def review_export(job_file: str, output: str, work: str | None, episodes: str | 
 
     job = load_job(job_file)
     chosen = _languages(languages, job.targets)
-    reviews = episode_reviews(job, _work_dir(job, work), select_episodes(job, episodes), chosen)
+    wanted = [(episode, language) for episode in select_episodes(job, episodes) for language in chosen]
+    reviews = episode_reviews(job, _work_dir(job, work), wanted)
     for path in export_reviews(reviews, job, Path(output), formats or ("xliff", "xlsx")):
         click.echo(str(path))
 

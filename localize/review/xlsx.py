@@ -15,7 +15,7 @@ from localize.review.units import STATES, Fingerprint, ReviewedUnit, ReviewFile,
 
 COLUMNS = ("unit", "cue", "start", "end", "speaker", "addressee", "source", "target", "status", "max chars",
            "glossary", "match", "qa", "before", "after")
-WIDTHS = {"source": 40, "target": 48, "glossary": 40, "qa": 30, "before": 30, "after": 30}
+WIDTHS = {"source": 40, "target": 48, "glossary": 40, "qa": 30, "before": 30, "after": 30}  # wrapped; the rest 12
 META_SHEET = "localize"
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entry times: the same units give the same bytes
 MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -65,9 +65,10 @@ def write_xlsx(units: list[ReviewUnit], fingerprint: Fingerprint, source_languag
     for unit in units:
         for index in range(len(unit.segments)):
             sheet.append(_row(unit, index))
+    wrapped = [COLUMNS.index(name) for name in WIDTHS]  # only the text columns: a style per cell is what costs
     for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrap
+        for column in wrapped:
+            row[column].alignment = wrap
     for number, name in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(number)].width = WIDTHS.get(name, 12)
     sheet.freeze_panes = "A2"

@@ -65,8 +65,8 @@ class Stage:
     must hold for this job (models, engines, fonts); ``check_episode`` what must hold for each episode's own
     files. ``force_group`` is a name ``--force`` accepts for all stages of a kind (``translate``: every draft).
     ``priced``: the usage the ledger records: ``compute`` always, ``translation`` adds machine units, LLM tokens
-    and TM-weighted human work. ``delivers``: the stage hands its inputs to viewers, so it does not run on an
-    input whose QC failed (unless the job's ``qc.deliver_flagged``).
+    and TM-weighted human work, ``post_edit`` each reviewer import's post-editing. ``delivers``: the stage hands
+    its inputs to viewers, so it does not run on an input whose QC failed (unless the job's ``qc.deliver_flagged``).
     """
 
     name: str

@@ -79,6 +79,11 @@ def _review(call: StageCall) -> Usage:
     return Usage(post_edit={r.id: r.post_edit() for r in approvals.imports})
 
 
+def _check_approvals(job: Job, episode: Episode, language: str) -> None:
+    """A damaged approvals file is refused before anything runs, naming the file."""
+    load_approvals(job.approvals_file(episode.id, language))
+
+
 def review_stage(language: str, job: Job) -> Stage:
     def reads(j: Job) -> ReviewSettings:
         return ReviewSettings(j.source_language, language, j.translation.currency_for(language), j.characters)
@@ -88,4 +93,5 @@ def review_stage(language: str, job: Job) -> Stage:
                  makes={f"reviewed.{language}": "reviewed.json", f"memory.{language}": "memory.tmx",
                         f"review.{language}": "review.json"},
                  action=_review, reads=reads, force_group="review", priced=("compute", "post_edit"),
+                 check_episode=lambda j, episode: _check_approvals(j, episode, language),
                  language=language)
