@@ -245,3 +245,40 @@ def test_the_spreadsheet_round_trip_does_the_same(round_trip):
     assert len(entries) == 1 and "3 lines" in entries[0]["note"]
     memory = read_tmx(series.artifact("ep02", "review.en", "memory.tmx"), source_lang="zh-Hans").units
     assert {(u.source, u.target) for u in memory} == set(edits.items())
+
+
+def _edited_export(round_trip: RoundTrip, name: str, edits: dict[str, str], fingerprint: str | None = None) -> Path:
+    """The ep01 export with the targets of some units replaced (and its draft hash, when given)."""
+    text = round_trip.exported.read_text(encoding="utf-8")
+    for unit, target in edits.items():
+        start = text.index("<target>", text.index(f'<unit id="{unit}">'))
+        text = text[:start] + f"<target>{target}" + text[text.index("</target>", start):]
+    if fingerprint:
+        text = re.sub("job/ep01/en/[0-9a-f]{64}", f"job/ep01/en/{fingerprint}", text)
+    path = round_trip.series.folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_partial_takes_the_valid_units_and_rebase_a_file_for_another_draft(round_trip):
+    series = round_trip.series
+    rounds = len(json.loads(series.approvals("ep01").read_text(encoding="utf-8"))["imports"])
+    edits = {"s1": "For my wife, I'll take it.", "s2": "Enough. Here's 妈 money."}
+    mixed = _edited_export(round_trip, "mixed.xlf", edits)
+    done = localize("review", "import", series.job, mixed, "--work", series.work)
+    assert done.code == 2 and "unit s2: untranslated" in done.stderr, done.stderr
+    done = localize("review", "import", series.job, mixed, "--work", series.work, "--partial")
+    assert done.code == 0, done.stderr
+    imports = json.loads(series.approvals("ep01").read_text(encoding="utf-8"))["imports"]
+    assert len(imports) == rounds + 1
+    assert ("s1", "For my wife, I'll take it.") in [(u["unit"], u["target"]) for u in imports[-1]["units"]]
+    assert "s2" not in [u["unit"] for u in imports[-1]["units"]]
+
+    fixed = {"s5": EDITS["你不就是个吃软饭的废物吗？"]}  # the export's forbidden rendering refuses any file keeping it
+    other = _edited_export(round_trip, "other.xlf", {"s3": "Take it and go."} | fixed, fingerprint="0" * 64)
+    done = localize("review", "import", series.job, other, "--work", series.work)
+    assert done.code == 2 and "--rebase" in done.stderr
+    done = localize("review", "import", series.job, other, "--work", series.work, "--rebase")
+    assert done.code == 0, done.stderr
+    latest = json.loads(series.approvals("ep01").read_text(encoding="utf-8"))["imports"][-1]
+    assert ("s3", "Take it and go.") in [(u["unit"], u["target"]) for u in latest["units"]]
