@@ -2,7 +2,7 @@
 once per worker on first use and handed to the stages that declared them.
 
 A stage names what it uses in ``Stage.engines`` (``whisper``, ``ocr``, ``memory``, ``mt.<language>``,
-``mt_cache``); asking for anything else is a bug in the stage and fails loudly.
+``mt_cache``, ``speakers``); asking for anything else is a bug in the stage and fails loudly.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ class Engines:
             return self._memory()
         if name == "mt_cache":
             return MtCache(self._cache_db())
+        if name == "speakers":
+            from localize.speakers.embedder import SpeakerEmbedder  # numpy models: loaded by workers that embed
+
+            return SpeakerEmbedder.load()
         if name.startswith("mt."):
             return self._mt(name.removeprefix("mt."))
         raise KeyError(f"no engine called {name!r}")

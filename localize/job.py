@@ -97,6 +97,14 @@ class TranslationSettings:
 
 
 @dataclass(frozen=True)
+class SpeakerSettings:
+    """``speakers:``: recognise who says each cue against the series cast (``localize[speakers]``)."""
+
+    cast: Path  # the cast file; it may not exist yet: `localize cast enrol` and `cast name` make it
+    max_voices: int = 6  # the most voices one episode is split into (the cast's size + 2 when that is more)
+
+
+@dataclass(frozen=True)
 class QcSettings:
     deliver_flagged: bool = False  # package a track that failed QC anyway (its manifest carries the flags)
 
@@ -129,6 +137,7 @@ class Job:
     delivery: tuple[DeliveryProfile, ...]  # shipped profiles with the job's overrides merged in
     costs: CostSettings = CostSettings()
     qc: QcSettings = QcSettings()
+    speakers: SpeakerSettings | None = None
 
     @property
     def default_work_dir(self) -> Path:
@@ -208,7 +217,7 @@ def _safe_stem(path: Path) -> str:
 
 
 TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "translation",
-            "characters", "glossaries", "delivery", "costs", "qc")
+            "characters", "glossaries", "delivery", "costs", "qc", "speakers")
 
 
 def load_job(path: str | Path) -> Job:
@@ -260,7 +269,18 @@ def load_job(path: str | Path) -> Job:
         delivery=_read_delivery(file, top.get("delivery", as_list, [])),
         costs=_read_costs(file, top.get("costs", lambda v: v, {})),
         qc=_read_qc(file, top.get("qc", lambda v: v, {})),
+        speakers=_read_speakers(file, top.get("speakers", lambda v: v, None)),
     )
+
+
+def _read_speakers(file: Path, raw: Any) -> SpeakerSettings | None:
+    """The cast path is relative to the job file; the file itself is read (and refused if broken) by the stage's
+    preflight, since enrolment creates it."""
+    if raw is None:
+        return None
+    section = Section(file, "speakers", raw, ("cast", "max_voices"))
+    return SpeakerSettings(cast=(file.parent / section.get("cast", text)).resolve(),
+                           max_voices=section.get("max_voices", int_between(2, 50), SpeakerSettings.max_voices))
 
 
 def _read_qc(file: Path, raw: Any) -> QcSettings:

@@ -30,6 +30,7 @@ from localize.review.xliff import read_xliff, write_xliff
 from localize.review.xlsx import read_xlsx, write_xlsx
 from localize.stages.registry import read_json
 from localize.stages.source import episode_profile
+from localize.stages.speakers import cues_artifact
 from localize.subtitles.sentences import sentences_from_cues
 from localize.translate.draft import Draft, sentence_terms
 from localize.translate.leverage import count_units
@@ -97,15 +98,16 @@ def episode_reviews(job: Job, work_dir: Path, wanted: list[tuple[Episode, str]])
     outputs = current_outputs(job, work_dir)
     glossaries = [load_glossary(path) for path in job.glossaries]
     reviews = []
+    cues = cues_artifact(job)
     for episode, language in wanted:
-        _, source = outputs[(episode.id, "source_cues")]
+        _, source = outputs[(episode.id, "speakers" if job.speakers else "source_cues")]
         _, ingest = outputs[(episode.id, "ingest")]
         state, drafted = outputs[(episode.id, f"draft.{language}")]
         if not drafted or not source or not ingest:
             raise BadInput(f"{episode.id} {language}: no current draft to review ({state}); run the job first: "
                            f"localize run {job.path} --episodes {episode.id}")
         reviews.append(episode_review(job, glossaries, episode.id, language, drafted[f"draft.{language}"],
-                                      source["cues"], ingest["probe"]))
+                                      source[cues], ingest["probe"]))
     return reviews
 
 

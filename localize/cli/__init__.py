@@ -11,6 +11,7 @@ Here: the top-level group ``main`` (errors to exit codes) and shared helpers; ea
 - ``translation``: glossary, tm, models
 - ``costs``: costs, release, claim
 - ``review``: review export, review import
+- ``cast``: cast enrol, cast name
 
 Command modules import the wings inside each command, not at the top: ``localize --help`` and light commands
 (status, costs verify, qc show) then load only what they use, not PyAV, Whisper's wrapper and every engine.
@@ -18,6 +19,7 @@ Command modules import the wings inside each command, not at the top: ``localize
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +32,10 @@ from localize.store import check_work_dir, storage_refused
 
 if TYPE_CHECKING:
     from localize.job import Job
+
+# One BLAS thread per process, set before numpy loads: the speaker model's small matrix products run 10× slower on
+# two threads than on one, and --jobs N runs N processes anyway. A value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 class LocalizeGroup(click.Group):
@@ -62,4 +68,4 @@ def _work_dir(job: Job, work: str | None) -> Path:
 
 
 # Importing a command module registers its commands on `main` (help lists them sorted, whatever the order here).
-from localize.cli import costs, export, packaging, review, run, subtitles, translation  # noqa: E402, F401
+from localize.cli import cast, costs, export, packaging, review, run, subtitles, translation  # noqa: E402, F401

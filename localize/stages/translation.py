@@ -28,6 +28,7 @@ from localize.model import Cue, cues_from_json, cues_to_json
 from localize.review.approvals import load_approvals
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.stages.source import episode_profile
+from localize.stages.speakers import cues_artifact
 from localize.store import atomic_write_json
 from localize.subtitles.profiles import LanguageRules, SubtitleProfile
 from localize.subtitles.qc import Speech, Violation, check_track, report
@@ -77,9 +78,9 @@ def _memory(call: StageCall, language: str) -> TranslationMemory:
     return series
 
 
-def _draft(call: StageCall) -> Usage:
+def _draft(call: StageCall, cues: str) -> Usage:
     settings: DraftSettings = call.settings
-    source = cues_from_json(read_json(call.inputs["cues"]))
+    source = cues_from_json(read_json(call.inputs[cues]))
     sentences = sentences_from_cues(source, settings.source_language)
     engine: MtEngine | None = call.engine(f"mt.{settings.language}")
     tokens_before = engine.tokens if engine else 0
@@ -111,9 +112,10 @@ def draft_stage(language: str, job: Job, approved: tuple[str, ...] = ()) -> Stag
         return DraftSettings(j.source_language, language, settings.engines_for(language), settings.tm_threshold,
                              settings.synopsis, settings.currency_for(language), settings.llm, j.characters)
 
-    return Stage(f"draft.{language}", 2, needs=("cues", *job_files(job), *approved),
+    cues = cues_artifact(job)
+    return Stage(f"draft.{language}", 2, needs=(cues, *job_files(job), *approved),
                  makes={f"draft.{language}": "draft.json"},
-                 action=_draft, reads=reads, engines=("memory", f"mt.{language}", "mt_cache"),
+                 action=partial(_draft, cues=cues), reads=reads, engines=("memory", f"mt.{language}", "mt_cache"),
                  preflight=lambda j: _check_draft(j, language), force_group="translate",
                  priced=("compute", "translation"), language=language)
 
@@ -169,12 +171,12 @@ def _condensed(call: StageCall, draft: Draft, fitted: _Fitted, refit: Callable[[
     return fitted, condensed, Usage(llm_tokens=machine.tokens - tokens_before)
 
 
-def _fit(call: StageCall, text: str) -> Usage | None:
+def _fit(call: StageCall, text: str, cues: str) -> Usage | None:
     settings: dict[str, Any] = call.settings
     language = settings["language"]
     probe = read_json(call.inputs["probe"])
     cuts = tuple(read_json(call.inputs["shots"])["cuts_ms"])
-    source = cues_from_json(read_json(call.inputs["cues"]))
+    source = cues_from_json(read_json(call.inputs[cues]))
     sentences = sentences_from_cues(source, settings["source_language"])
     draft = Draft.from_json(read_json(call.inputs[text]))
     profile = episode_profile(settings["subtitles"], language, probe)
@@ -214,9 +216,10 @@ def fit_stage(language: str, job: Job, reviewed: bool = False) -> Stage:
         return settings
 
     glossaries = tuple(name for name in job_files(job) if name.startswith("glossary")) if condensing else ()
-    return Stage(f"fit.{language}", 2, needs=(text, "cues", "probe", "shots", *glossaries),
+    cues = cues_artifact(job)
+    return Stage(f"fit.{language}", 2, needs=(text, cues, "probe", "shots", *glossaries),
                  makes={f"cues.{language}": f"cues.{language}.json", qc_artifact(f"fit.{language}"): "qc.json"},
-                 action=partial(_fit, text=text), force_group="fit", language=language, reads=reads,
+                 action=partial(_fit, text=text, cues=cues), force_group="fit", language=language, reads=reads,
                  preflight=lambda j: _check_condense(j, language),
                  engines=(f"mt.{language}",) if condensing else (),
                  priced=("compute", "translation") if condensing else ("compute",))

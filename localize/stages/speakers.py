@@ -1,0 +1,105 @@
+"""Who says each cue, when the job has ``speakers:``: two stages after the source cues.
+
+* ``voices``: one CAM++ voice vector per source cue (the expensive part: about 17× real time on one core), kept
+  as an artifact so enrolment and a cast edit never embed an episode again.
+* ``speakers``: the episode's voices clustered (never more than the cast's size + 2) and matched to the series
+  cast; the source cues with their speaker (``speaker_cues``, what the drafts and fits then read) and a report
+  naming every cue left ``unknown`` (a voice the cast does not know, or one too short to tell) and every cue whose
+  own voice disagrees with its cluster's. Editing the cast re-runs only this cheap stage in every episode, and
+  what follows only where an assignment changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from localize.job import Job
+from localize.model import cues_from_json, cues_to_json
+from localize.speakers.assign import UNKNOWN, assign_speakers
+from localize.speakers.audio import MIN_EMBED_MS, embed_cues, read_wav
+from localize.speakers.cast import Cast, load_cast
+from localize.speakers.cluster import DEFAULT_MAX_DISTANCE, cluster_cues
+from localize.speakers.weights import require_weights
+from localize.stages.registry import Stage, StageCall, read_json
+from localize.store import atomic_write_json, atomic_write_text
+
+DECIMALS = 6  # the vectors as text: the same audio gives the same bytes, and cosines move by under 1e-5
+
+
+def speaker_sources(job: Job) -> dict[str, Path]:
+    """The cast file, once it exists (before enrolment every voice is unknown)."""
+    return {"cast": job.speakers.cast} if job.speakers and job.speakers.cast.is_file() else {}
+
+
+def cues_artifact(job: Job) -> str:
+    """The source cues later stages read: with their speakers when the job recognises them."""
+    return "speaker_cues" if job.speakers else "cues"
+
+
+def _voices(call: StageCall) -> None:
+    cues = cues_from_json(read_json(call.inputs["cues"]))
+    samples = read_wav(call.inputs["audio"])
+    vectors = embed_cues(call.engine("speakers"), samples, [(c.start_ms, c.end_ms) for c in cues],
+                         min_ms=call.settings["min_ms"])
+    rows = [None if v is None else [round(float(x), DECIMALS) for x in v] for v in vectors]
+    atomic_write_text(call.output("voices"), json.dumps({"vectors": rows}, separators=(",", ":")) + "\n")
+
+
+def read_voices(path: Path) -> list[np.ndarray | None]:
+    return [None if row is None else np.array(row, dtype=np.float32) for row in read_json(path)["vectors"]]
+
+
+def recognise(vectors: list[np.ndarray | None], cast: Cast, max_voices: int) -> tuple[tuple[int | None, ...], Any]:
+    """The clusters of an episode's voices and their speakers: never more clusters than the cast's size + 2 (room
+    for voices it does not know), nor than ``max_voices`` unless the cast needs more."""
+    ceiling = max(len(cast.members) + 2, max_voices)
+    clusters = cluster_cues(vectors, max_clusters=ceiling, max_distance=DEFAULT_MAX_DISTANCE)
+    return clusters, assign_speakers(vectors, clusters, cast)
+
+
+def _rounded(score: float | None) -> float | None:
+    return None if score is None else round(score, 3)
+
+
+def _speakers(call: StageCall) -> None:
+    cues = cues_from_json(read_json(call.inputs["cues"]))
+    cast = load_cast(call.inputs["cast"]) if "cast" in call.inputs else Cast(series="")
+    clusters, assignment = recognise(read_voices(call.inputs["voices"]), cast, call.settings["max_voices"])
+    named = [replace(cue, speaker="" if found.speaker == UNKNOWN else found.speaker)
+             for cue, found in zip(cues, assignment.cues, strict=True)]
+    atomic_write_json(call.output("speaker_cues"), cues_to_json(named, read_json(call.inputs["cues"])["language"]))
+    rows = [{"cue": number, "speaker": found.speaker, "cluster": found.cluster, "score": _rounded(found.score),
+             "flags": list(found.flags)}
+            for number, found in enumerate(assignment.cues, 1)]
+    atomic_write_json(call.output("speakers"), {
+        "cast": sorted(m.name for m in cast.members if m.voiceprints),
+        "threshold": cast.threshold,
+        "clusters": [{"cluster": i, "speaker": m.speaker, "nearest": m.nearest, "score": _rounded(m.score)}
+                     for i, m in enumerate(assignment.clusters)],
+        "cues": rows,
+        "unknown": [row["cue"] for row in rows if row["speaker"] == UNKNOWN],
+        "flagged": [row["cue"] for row in rows if row["flags"]],
+    })
+
+
+def _check_cast(job: Job) -> None:
+    """Refuse a broken cast file (naming the file and the key) and a missing speaker model (exit 3) up front."""
+    require_weights()
+    if job.speakers.cast.is_file():
+        load_cast(job.speakers.cast)
+
+
+VOICES = Stage("voices", 1, needs=("audio", "cues"), makes={"voices": "voices.json"}, action=_voices,
+               reads=lambda job: {"min_ms": MIN_EMBED_MS}, engines=("speakers",), preflight=_check_cast,
+               force_group="speakers")
+
+
+def speakers_stage(job: Job) -> Stage:
+    return Stage("speakers", 1, needs=("voices", "cues", *speaker_sources(job)),
+                 makes={"speaker_cues": "cues.json", "speakers": "speakers.json"}, action=_speakers,
+                 reads=lambda j: {"max_voices": j.speakers.max_voices}, force_group="speakers")
