@@ -17,7 +17,7 @@ from pathlib import Path
 
 from localize.errors import BadInput
 from localize.glossary import Glossary, load_glossary
-from localize.glossary.characters import Character
+from localize.glossary.characters import addressee
 from localize.job import Episode, Job
 from localize.model import Cue, cues_from_json
 from localize.pipeline import current_outputs
@@ -55,12 +55,6 @@ class EpisodeReview:
     approvals_path: Path
 
 
-def _addressee(speaker: str, source: str, characters: tuple[Character, ...]) -> str:
-    """Who a line speaks to, when the character sheet says how the speaker addresses them and the line says it."""
-    person = next((c for c in characters if c.name == speaker), None)
-    return next((other for other, form in person.addresses if form in source), "") if person else ""
-
-
 def _state(origin: str, approved: ApprovedUnit | None) -> str:
     if approved is not None:
         return approved.state
@@ -85,7 +79,7 @@ def episode_review(job: Job, glossaries: list[Glossary], episode: str, language:
         flags = tuple(f"{f.rule}: {f.detail}" for f in check_line(line.source, text, language, list(line_terms)))
         speaker = source[sentence.cue_indexes[0]].speaker
         drafted.append(DraftedSentence(tuple(sentence.cue_indexes), text, line.origin, flags, line_terms,
-                                       _addressee(speaker, line.source, job.characters)))
+                                       addressee(speaker, line.source, job.characters)))
     profile = episode_profile(job.subtitles, language, read_json(probe_path))
     units = review_units(drafted, source, language, profile.language.max_cps)
     units = [replace(unit, state=state) for unit, state in zip(units, states, strict=True)]

@@ -3,14 +3,23 @@ bad JSON, a wrong number of rows, 429 rate limits and timeouts."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
 from localize.errors import Unavailable
+from localize.glossary.characters import load_characters
+from localize.subtitles.sentences import Sentence
+from localize.translate.draft import MtCache, MtRequest, draft_translation
+from localize.translate.engines import LlmMt
 from localize.translate.llm import LlmEngine, LlmItem, LlmSettings
+from localize.translate.qa import LineTerm
 from tests.chat_server import ChatServer
+from tests.conftest import REPO
 
 ITEMS = [LlmItem("1", "林凡，你这个没用的赘婿！", terms=(("赘婿", "live-in son-in-law", "not 'son-in-law who "
                                                                               "married in'"),),
@@ -81,3 +90,30 @@ def test_settings_need_an_endpoint(monkeypatch):
     monkeypatch.delenv("LOCALIZE_LLM_BASE_URL", raising=False)
     with pytest.raises(Unavailable, match="LOCALIZE_LLM_BASE_URL"):
         LlmSettings.from_env()
+
+
+def test_the_draft_tells_the_engine_who_speaks_to_whom(server):
+    """The speakers stage's speaker and the sheet's forms of address reach the engine, with both characters'
+    genders, though neither is named in the line."""
+    characters = load_characters(REPO / "samples" / "characters.yaml")
+    sentences = [Sentence((0,), "女婿，你给我滚出去！", 0, 2000), Sentence((1,), "我会回来的。", 2100, 4000)]
+    engine = LlmMt(_engine(server), "zh-Hans", "en", "")
+    draft_translation(sentences, "zh-Hans", "en", glossaries=[], characters=characters, memory=None,
+                      tm_threshold=75, engine=engine, cache=None, speakers=["王秀兰", ""])
+    sent = json.loads(server.received[0]["messages"][1]["content"])
+    first, second = sent["items"]
+    assert (first["speaker"], first["spoken_to"]) == ("王秀兰", "林凡")
+    assert "speaker" not in second and "spoken_to" not in second
+    assert {(c["name"], c["gender"]) for c in sent["characters"]} == {("王秀兰", "female"), ("林凡", "male")}
+
+
+def test_a_request_without_speakers_keeps_the_cache_key_it_always_had():
+    """Jobs that recognise no speakers must not pay for their cached translations again."""
+    request = MtRequest("妈，生日快乐。", (LineTerm("妈", ("Mom",)),), (), before="", after="下一句。")
+    given = {"text": "妈，生日快乐。", "characters": [], "before": "", "after": "下一句。",
+             "terms": [{"source": "妈", "approved": ["Mom"], "forbidden": [], "note": "", "checked": True}]}
+    before_speakers = hashlib.sha256(json.dumps(["llm:m:1", "zh-Hans", "en", given], ensure_ascii=False,
+                                                sort_keys=True).encode()).hexdigest()
+    engine = SimpleNamespace(identity="llm:m:1")
+    assert MtCache.key(engine, "zh-Hans", "en", request) == before_speakers
+    assert MtCache.key(engine, "zh-Hans", "en", replace(request, speaker="王秀兰")) != before_speakers

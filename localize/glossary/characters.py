@@ -70,3 +70,10 @@ def load_characters(path: Path) -> tuple[Character, ...]:
 def hotwords(characters: tuple[Character, ...]) -> str:
     """Names and aliases as one space-separated hotword string for faster-whisper."""
     return " ".join(dict.fromkeys(word for c in characters for word in (c.name, *c.aliases)))
+
+
+def addressee(speaker: str, line: str, characters: tuple[Character, ...]) -> str:
+    """Who a line speaks to, when the sheet says how its speaker addresses someone and the line says it that way
+    (王秀兰 calls 林凡 女婿: her 女婿 lines are spoken to him)."""
+    person = next((c for c in characters if c.name == speaker), None)
+    return next((other for other, form in person.addresses if form in line), "") if person else ""

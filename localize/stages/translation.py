@@ -89,7 +89,8 @@ def _draft(call: StageCall, cues: str) -> Usage:
                               characters=settings.characters,
                               memory=_memory(call, settings.language) if "tm" in settings.engines else None,
                               tm_threshold=settings.tm_threshold, engine=engine,
-                              cache=call.engine("mt_cache") if engine else None, currency=settings.currency)
+                              cache=call.engine("mt_cache") if engine else None, currency=settings.currency,
+                              speakers=[source[s.cue_indexes[0]].speaker for s in sentences])
     atomic_write_json(call.output(f"draft.{settings.language}"), draft.to_json())
     return Usage(mt_engine=engine.identity if engine and draft.engine_calls else "", mt_units=draft.engine_units,
                  llm_tokens=(engine.tokens if engine else 0) - tokens_before, tm_bands=draft.leverage)

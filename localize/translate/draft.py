@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from localize.glossary import Glossary, TermFinder, merge_terms, protected_names
-from localize.glossary.characters import Character
+from localize.glossary.characters import Character, addressee
 from localize.numbers import find_amounts, render_money
 from localize.subtitles.qc import Violation
 from localize.subtitles.sentences import Sentence, owner
@@ -37,6 +37,8 @@ class MtRequest:
     characters: tuple[tuple[str, ...], ...]  # (name, rendering, gender, addresses) of characters named in the line
     before: str = ""
     after: str = ""
+    speaker: str = ""  # who says the line, when the speakers stage knows
+    addressee: str = ""  # who it is said to, when the character sheet's forms of address tell
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,13 @@ def sentence_terms(texts: Sequence[str], glossaries: list[Glossary], characters:
     return [line_terms(text, finder, language, currency) for text in texts]
 
 
-def _characters_in(text: str, characters: tuple[Character, ...], language: str) -> tuple[tuple[str, ...], ...]:
-    """(name, rendering, gender, how they address others) of the characters a line names."""
+def _characters_in(text: str, characters: tuple[Character, ...], language: str,
+                   speaking: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """(name, rendering, gender, how they address others) of the characters a line names, and of ``speaking``
+    (its speaker and addressee: their genders decide the pronouns and forms of address)."""
     present = []
     for person in characters:
-        if person.name in text or any(alias in text for alias in person.aliases):
+        if person.name in speaking or person.name in text or any(alias in text for alias in person.aliases):
             renderings = dict(person.renderings)
             rendering = renderings.get(language) or renderings.get(language.split("-")[0]) or person.name
             addresses = "; ".join(f"calls {other} {form}" for other, form in person.addresses)
@@ -128,6 +132,8 @@ class MtCache:
         given = asdict(request)
         for term in given["terms"]:
             del term["required"]  # how strictly QA checks a term is not what the engine is given: no paid re-calls
+        for unknown in [key for key in ("speaker", "addressee") if not given[key]]:
+            del given[unknown]  # a job without speakers keeps the keys (and cached answers) it always had
         payload = json.dumps([engine.identity, source_language, language, given], ensure_ascii=False,
                              sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -177,12 +183,17 @@ def _tm_answer(memory: TranslationMemory, request: MtRequest, language: str,
 
 def draft_translation(sentences: list[Sentence], source_language: str, language: str, *,
                       glossaries: list[Glossary], characters: tuple[Character, ...], memory: TranslationMemory | None,
-                      tm_threshold: int, engine: MtEngine | None, cache: MtCache | None, currency: str = "yuan"
-                      ) -> Draft:
+                      tm_threshold: int, engine: MtEngine | None, cache: MtCache | None, currency: str = "yuan",
+                      speakers: Sequence[str] = ()) -> Draft:
+    """``speakers``: who says each sentence ("" unknown; empty without the speakers stage)."""
     texts = [s.text for s in sentences]
     terms = sentence_terms(texts, glossaries, characters, source_language, language, currency)
-    requests = [MtRequest(text, terms[i], _characters_in(text, characters, language),
-                          texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "")
+    said_by = list(speakers) or [""] * len(texts)
+    said_to = [addressee(speaker, text, characters) for speaker, text in zip(said_by, texts, strict=True)]
+    requests = [MtRequest(text, terms[i],
+                          _characters_in(text, characters, language, tuple(filter(None, (said_by[i], said_to[i])))),
+                          texts[i - 1] if i else "", texts[i + 1] if i + 1 < len(texts) else "", said_by[i],
+                          said_to[i])
                 for i, text in enumerate(texts)]
     results: dict[int, tuple[str, str, tuple[str, ...]]] = {}
     leverage_pairs: list[tuple[str, TMMatch | None]] = []

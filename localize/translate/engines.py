@@ -41,7 +41,8 @@ class LlmMt:
         return self.engine.usage.prompt_tokens + self.engine.usage.completion_tokens
 
     def translate(self, requests: Sequence[MtRequest]) -> list[MtResult]:
-        items = [LlmItem(str(i), r.text, tuple((t.source, t.approved[0], t.note) for t in r.terms), r.characters)
+        items = [LlmItem(str(i), r.text, tuple((t.source, t.approved[0], t.note) for t in r.terms), r.characters,
+                         r.speaker, r.addressee)
                  for i, r in enumerate(requests)]
         context = {str(i): (r.before, r.after) for i, r in enumerate(requests)}
         answers = self.engine.translate(items, self.source_language, self.language, self.synopsis, context)

@@ -30,7 +30,9 @@ SYSTEM_PROMPT = (
     "You translate subtitles of a Chinese vertical micro-drama (短剧) for an overseas audience. Write natural, "
     "idiomatic {target} that a viewer of such shows expects, not a literal rendering: localize forms of address, "
     "idioms and slang; keep the tone (melodrama, romance, revenge). Use every glossary rendering exactly as given "
-    "and each character's name as given. Lines are subtitles: keep them short. Translate only the items; the "
+    "and each character's name as given. An item's speaker and spoken_to name characters of the list: let their "
+    "genders and how they address each other decide pronouns and forms of address. Lines are subtitles: keep "
+    "them short. Translate only the items; the "
     "context lines are there to help you. Answer with JSON only: "
     '{{"translations": [{{"id": <id>, "text": <translation>}}, ...]}} with exactly one entry per item id.'
 )
@@ -60,6 +62,8 @@ class LlmItem:
     text: str
     terms: tuple[tuple[str, str, str], ...] = ()  # (source term, approved rendering, translator note) in this line
     characters: tuple[tuple[str, ...], ...] = ()  # (name, rendering, gender, how they address others) named here
+    speaker: str = ""  # who says it, when known
+    addressee: str = ""  # who it is said to, when known
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,9 @@ class LlmEngine:
             "characters": [{"name": n, "render_as": r, "gender": g, **({"addresses": a} if a else {})}
                            for n, r, g, a in characters],
             "items": [{"id": item.id, "text": item.text,
-                       **({"before": context[item.id][0], "after": context[item.id][1]} if item.id in context else {})}
+                       **({"before": context[item.id][0], "after": context[item.id][1]} if item.id in context else {}),
+                       **({"speaker": item.speaker} if item.speaker else {}),
+                       **({"spoken_to": item.addressee} if item.addressee else {})}
                       for item in items],
         }
         return self._chat(SYSTEM_PROMPT.format(target=target), payload)
