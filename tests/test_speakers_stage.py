@@ -51,7 +51,8 @@ def _small(ffmpeg: str, source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def series(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Series:
-    """ep01 and ep02 of the sample (two voices), and ep03: the stranger's voice over a black picture."""
+    """ep01 and ep02 of the sample (two voices), ep03: the stranger's voice over a black picture, and ep04: ep01
+    as an ASR that merged two speakers' lines would cut it."""
     folder = tmp_path_factory.mktemp("speakers")
     for name in ("ep01", "ep02"):
         _small(ffmpeg, SAMPLES / f"{name}.mp4", folder / f"{name}.mp4")
@@ -59,10 +60,16 @@ def series(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Series:
                str(SAMPLES / "stranger.m4a"), "-shortest", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
     for name, source in (("ep01", "ep01"), ("ep02", "ep02"), ("ep03", "stranger")):
         (folder / f"{name}.zh.srt").write_bytes((SAMPLES / f"{source}.zh.srt").read_bytes())
+    (folder / "ep04.mp4").write_bytes((folder / "ep01.mp4").read_bytes())  # ep01 with its first two lines merged
+    merged = pysubs2.load(str(SAMPLES / "ep01.zh.srt"))
+    first, second = merged.events[:2]
+    first.end, first.text = second.end, first.text + second.text
+    del merged.events[1]
+    merged.save(str(folder / "ep04.zh.srt"))
     job = folder / "job.yaml"
     job.write_text("series: {title: The Son-in-Law Returns}\nsource_language: zh-Hans\ntargets: [en]\n"
                    "episodes:\n" + "".join(f"  - {{id: {e}, video: {e}.mp4, subtitles: {e}.zh.srt}}\n"
-                                           for e in ("ep01", "ep02", "ep03")) +
+                                           for e in ("ep01", "ep02", "ep03", "ep04")) +
                    f"characters: {SAMPLES / 'characters.yaml'}\n"
                    f"translation: {{engines: [tm], tm: [{SAMPLES / 'ep01.en.tmx'}]}}\n"
                    "speakers: {cast: cast.yaml}\n", encoding="utf-8")
@@ -109,6 +116,11 @@ def test_the_speakers_reach_the_translated_cues(enrolled):
     assert "林凡:\n    gender: male" in cast  # taken from the character sheet
 
 
+def test_a_cue_holding_two_speakers_lines_is_flagged(enrolled):
+    assert enrolled.report("ep04")["speaker_changes"] == [1]  # 林凡's birthday wish and 王秀兰's first insult
+    assert enrolled.report("ep01")["speaker_changes"] == enrolled.report("ep02")["speaker_changes"] == []
+
+
 def test_a_voice_not_in_the_cast_is_unknown_and_flagged(enrolled):
     report = enrolled.report("ep03")
     assert set(enrolled.speakers("ep03")) == {"unknown"}
@@ -124,7 +136,7 @@ def test_a_cast_edit_re_runs_what_it_changes_and_only_that(enrolled):
     ran = {(e["id"], s["stage"]) for e in summary["episodes"] for s in e["stages"] if s["status"] == "ran"}
     assert {("ep01", "speakers"), ("ep02", "speakers"), ("ep03", "speakers")} <= ran  # the cast is their input
     assert ("ep03", "fit.en") in ran
-    assert ("ep01", "fit.en") not in ran and ("ep02", "fit.en") not in ran  # nothing changed for them
+    assert not {("ep01", "fit.en"), ("ep02", "fit.en"), ("ep04", "fit.en")} & ran  # nothing changed for them
     assert not any(stage == "voices" for _, stage in ran)  # voices are kept: nothing is embedded again
     assert set(enrolled.speakers("ep03")) == {"路人"}
 

@@ -4,9 +4,10 @@
   as an artifact so enrolment and a cast edit never embed an episode again.
 * ``speakers``: the episode's voices clustered (never more than the cast's size + 2) and matched to the series
   cast; the source cues with their speaker (``speaker_cues``, what the drafts and fits then read) and a report
-  naming every cue left ``unknown`` (a voice the cast does not know, or one too short to tell) and every cue whose
-  own voice disagrees with its cluster's. Editing the cast re-runs only this cheap stage in every episode, and
-  what follows only where an assignment changed.
+  naming every cue left ``unknown`` (a voice the cast does not know, or one too short to tell), every cue whose
+  own voice disagrees with its cluster's, and every long cue whose two halves sound like two characters (ASR or
+  an imported file merged two lines: flagged, not split, as cues carry no word times to cut at). Editing the
+  cast re-runs only this cheap stage in every episode, and what follows only where an assignment changed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from localize.job import Job
 from localize.model import cues_from_json, cues_to_json
-from localize.speakers.assign import UNKNOWN, assign_speakers
+from localize.speakers.assign import UNKNOWN, assign_speakers, voice_scores
 from localize.speakers.audio import MIN_EMBED_MS, embed_cues, read_wav
 from localize.speakers.cast import Cast, load_cast
 from localize.speakers.cluster import DEFAULT_MAX_DISTANCE, cluster_cues
@@ -41,17 +42,46 @@ def cues_artifact(job: Job) -> str:
     return "speaker_cues" if job.speakers else "cues"
 
 
+def _row(vector: np.ndarray | None) -> list[float] | None:
+    return None if vector is None else [round(float(x), DECIMALS) for x in vector]
+
+
 def _voices(call: StageCall) -> None:
+    """A vector per cue, and per half of each cue long enough to hold two speakers' lines (a merged cue)."""
     cues = cues_from_json(read_json(call.inputs["cues"]))
     samples = read_wav(call.inputs["audio"])
-    vectors = embed_cues(call.engine("speakers"), samples, [(c.start_ms, c.end_ms) for c in cues],
-                         min_ms=call.settings["min_ms"])
-    rows = [None if v is None else [round(float(x), DECIMALS) for x in v] for v in vectors]
-    atomic_write_text(call.output("voices"), json.dumps({"vectors": rows}, separators=(",", ":")) + "\n")
+    embedder, min_ms = call.engine("speakers"), call.settings["min_ms"]
+    vectors = embed_cues(embedder, samples, [(c.start_ms, c.end_ms) for c in cues], min_ms=min_ms)
+    long = [c for c in cues if c.end_ms - c.start_ms >= 2 * call.settings["half_ms"]]
+    halves = embed_cues(embedder, samples, [span for c in long for span in _halves(c.start_ms, c.end_ms)],
+                        min_ms=min_ms)
+    by_cue = dict(zip((id(c) for c in long), zip(halves[::2], halves[1::2], strict=True), strict=True))
+    rows = {"vectors": [_row(v) for v in vectors],
+            "halves": [[_row(v) for v in by_cue[id(c)]] if id(c) in by_cue else None for c in cues]}
+    atomic_write_text(call.output("voices"), json.dumps(rows, separators=(",", ":")) + "\n")
+
+
+def _halves(start_ms: int, end_ms: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    middle = (start_ms + end_ms) // 2
+    return (start_ms, middle), (middle, end_ms)
 
 
 def read_voices(path: Path) -> list[np.ndarray | None]:
     return [None if row is None else np.array(row, dtype=np.float32) for row in read_json(path)["vectors"]]
+
+
+def speaker_changes(path: Path, cast: Cast) -> list[int]:
+    """The cues (from 1) whose two halves sound like two different cast members, both over the threshold: two
+    lines merged into one cue, which a reviewer should split (the cue keeps its majority speaker meanwhile)."""
+    changes = []
+    for number, halves in enumerate(read_json(path)["halves"], 1):
+        if not halves or None in halves or not any(m.voiceprints for m in cast.members):
+            continue
+        names, scores = voice_scores(np.array(halves, dtype=np.float32), cast)
+        best = scores.argmax(axis=1)
+        if best[0] != best[1] and min(scores[0, best[0]], scores[1, best[1]]) >= cast.threshold:
+            changes.append(number)
+    return changes
 
 
 def recognise(vectors: list[np.ndarray | None], cast: Cast, max_voices: int) -> tuple[tuple[int | None, ...], Any]:
@@ -84,6 +114,7 @@ def _speakers(call: StageCall) -> None:
         "cues": rows,
         "unknown": [row["cue"] for row in rows if row["speaker"] == UNKNOWN],
         "flagged": [row["cue"] for row in rows if row["flags"]],
+        "speaker_changes": speaker_changes(call.inputs["voices"], cast),
     })
 
 
@@ -94,8 +125,11 @@ def _check_cast(job: Job) -> None:
         load_cast(job.speakers.cast)
 
 
-VOICES = Stage("voices", 1, needs=("audio", "cues"), makes={"voices": "voices.json"}, action=_voices,
-               reads=lambda job: {"min_ms": MIN_EMBED_MS}, engines=("speakers",), preflight=_check_cast,
+HALF_MS = 1500  # a cue of twice this or more is also embedded by halves: enough for a voiceprint each
+
+VOICES = Stage("voices", 2, needs=("audio", "cues"), makes={"voices": "voices.json"}, action=_voices,
+               reads=lambda job: {"min_ms": MIN_EMBED_MS, "half_ms": HALF_MS}, engines=("speakers",),
+               preflight=_check_cast,
                force_group="speakers")
 
 
