@@ -2,9 +2,11 @@
 lines, then put a cluster's voice into the cast under a character's name, or enrol straight from a source
 subtitle file that names its speakers (ASS ``Name``, WebVTT ``<v>``, or ``林凡：`` before the line).
 
-The cast file is the job's ``speakers.cast``; proposals are kept in the work dir (``cast/<episode>.clusters.json``)
-between ``localize cast enrol`` and ``localize cast name``. The next ``localize run`` re-runs the speakers stage
-of every episode (cheap: the voices are kept) and what follows only where an assignment changed.
+The cast file is the job's ``speakers.cast``, and the voices the dub gives its characters are kept beside it
+(``<name>.voices.yaml``, ``localize cast voices``); proposals are kept in the work dir
+(``cast/<episode>.clusters.json``) between ``localize cast enrol`` and ``localize cast name``. The next
+``localize run`` re-runs the speakers stage of every episode (cheap: the voices are kept) and what follows only
+where an assignment changed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from localize.dub.catalogue import load_catalogue
+from localize.dub.voices import VoiceMap, cast_voices, load_voice_map, save_voice_map
 from localize.errors import BadInput
 from localize.formats import read_track
 from localize.job import Episode, Job
@@ -158,3 +162,24 @@ def enrol_from_subtitles(job: Job, work_dir: Path, episode_id: str, embedder: Sp
 def unknown_lines(proposals: list[Proposal]) -> int:
     """How many of the episode's lines are by voices the cast does not know yet."""
     return sum(len(p.cues) for p in proposals if p.speaker == UNKNOWN)
+
+
+def voice_map_file(job: Job) -> Path:
+    """The series' voices beside its cast: ``x.cast.yaml`` → ``x.voices.yaml``."""
+    cast = _cast_path(job)
+    return cast.with_name(f"{cast.name.removesuffix('.yaml').removesuffix('.cast')}.voices.yaml")
+
+
+def cast_voices_for(job: Job) -> VoiceMap:
+    """A voice per cast member and target language: the saved choices kept, new members and languages given one
+    (by gender, main characters first, no two main characters alike); saved for every later episode."""
+    catalogue = load_catalogue()
+    path = voice_map_file(job)
+    existing = load_voice_map(path, catalogue) if path.is_file() else None
+    cast = _cast(job)
+    if not cast.members:
+        raise BadInput(f"{_cast_path(job)}: the cast is empty; enrol it first: localize cast enrol {job.path} "
+                       "--episode ID")
+    voice_map = cast_voices(cast.members, job.targets, catalogue, existing, series=job.series.title)
+    save_voice_map(voice_map, path)
+    return voice_map

@@ -116,6 +116,17 @@ def test_the_speakers_reach_the_translated_cues(enrolled):
     assert "林凡:\n    gender: male" in cast  # taken from the character sheet
 
 
+def test_each_character_gets_a_voice_of_their_gender_kept_for_every_episode(enrolled):
+    done = localize("cast", "voices", enrolled.job)
+    assert done.code == 0, done.stderr
+    voices = dict(((c, lang), v) for c, lang, v in (line.split("\t") for line in done.stdout.splitlines()[:-1]))
+    assert voices[("林凡", "en")].startswith("kokoro jm_kumo")  # the male voice; 王秀兰 a female one
+    assert voices[("王秀兰", "en")].split()[1].startswith("jf_")
+    saved = (enrolled.folder / "cast.voices.yaml").read_bytes()
+    assert localize("cast", "voices", enrolled.job).stdout == done.stdout  # reused, not chosen again
+    assert (enrolled.folder / "cast.voices.yaml").read_bytes() == saved
+
+
 def test_a_cue_holding_two_speakers_lines_is_flagged(enrolled):
     assert enrolled.report("ep04")["speaker_changes"] == [1]  # 林凡's birthday wish and 王秀兰's first insult
     assert enrolled.report("ep01")["speaker_changes"] == enrolled.report("ep02")["speaker_changes"] == []

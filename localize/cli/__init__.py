@@ -11,7 +11,7 @@ Here: the top-level group ``main`` (errors to exit codes) and shared helpers; ea
 - ``translation``: glossary, tm, models
 - ``costs``: costs, release, claim
 - ``review``: review export, review import
-- ``cast``: cast enrol, cast name
+- ``cast``: cast enrol, cast name, cast voices
 
 Command modules import the wings inside each command, not at the top: ``localize --help`` and light commands
 (status, costs verify, qc show) then load only what they use, not PyAV, Whisper's wrapper and every engine.

@@ -1,5 +1,6 @@
 """``localize cast``: the series cast. ``enrol`` proposes an episode's voices (or enrols the speakers its source
-subtitles name), ``name`` puts a proposed voice into the cast under a character's name."""
+subtitles name), ``name`` puts a proposed voice into the cast under a character's name, ``voices`` lists (and
+chooses) each character's dubbing voice per language."""
 
 from __future__ import annotations
 
@@ -65,3 +66,21 @@ def cast_name(job_file: str, cluster: int, character: str, episode: str, work: s
     member = next(m for m in cast.members if m.name == character)
     click.echo(f"{character}: {len(member.voiceprints)} voiceprint(s) in {job.speakers.cast}; "
                f"next: localize run {job_file}")
+
+
+@cast.command("voices")
+@click.argument("job_file", metavar="JOB", type=click.Path(dir_okay=False))
+def cast_voices(job_file: str) -> None:
+    """List the voice of every cast member in every target language, choosing one for those without (saved
+    beside the cast file and reused by every episode; edit the file to recast a character).
+
+    Example: localize cast voices jobs/series.yaml
+    """
+    from localize.casting import cast_voices_for, voice_map_file
+    from localize.dub.voices import describe
+    from localize.job import load_job
+
+    job = load_job(job_file)
+    for character, language, voice in describe(cast_voices_for(job)):
+        click.echo(f"{character}\t{language}\t{voice}")
+    click.echo(f"saved: {voice_map_file(job)}")

@@ -1,0 +1,1 @@
+"""The dubbing wing: who speaks each character's lines in each language, and how."""
