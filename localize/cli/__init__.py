@@ -19,7 +19,6 @@ Command modules import the wings inside each command, not at the top: ``localize
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,10 +31,6 @@ from localize.store import check_work_dir, storage_refused
 
 if TYPE_CHECKING:
     from localize.job import Job
-
-# One BLAS thread per process, set before numpy loads: the speaker model's small matrix products run 10× slower on
-# two threads than on one, and --jobs N runs N processes anyway. A value the user set is kept.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 class LocalizeGroup(click.Group):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from localize.speakers.blas import one_blas_thread
 from localize.speakers.campplus import CAMPPlus
 from localize.speakers.fbank import speaker_features
 from localize.speakers.weights import load_weights
@@ -31,5 +32,6 @@ class SpeakerEmbedder:
     def embed(self, samples: np.ndarray) -> np.ndarray:
         """The (192,) float32 unit vector of 16 kHz mono samples in [-1, 1] (at least 45 ms of them; a useful
         embedding wants half a second or more). ValueError for a stretch too short to embed."""
-        raw = self._model(speaker_features(samples))
+        with one_blas_thread():
+            raw = self._model(speaker_features(samples))
         return (raw / np.linalg.norm(raw)).astype(np.float32)
