@@ -12,10 +12,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pysubs2
 import pytest
 
 from localize.errors import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
+from localize.speakers.turns import quietest_point, text_cut
 from localize.speakers.weights import INSTALL_HINT
 from tests.conftest import REPO, localize, make_media
 
@@ -127,9 +129,31 @@ def test_each_character_gets_a_voice_of_their_gender_kept_for_every_episode(enro
     assert (enrolled.folder / "cast.voices.yaml").read_bytes() == saved
 
 
-def test_a_cue_holding_two_speakers_lines_is_flagged(enrolled):
-    assert enrolled.report("ep04")["speaker_changes"] == [1]  # 林凡's birthday wish and 王秀兰's first insult
+def test_a_cue_holding_two_speakers_lines_is_split_where_the_voice_changes(enrolled):
+    (change,) = enrolled.report("ep04")["speaker_changes"]  # 林凡's birthday wish and 王秀兰's first insult
+    assert (change["cue"], change["speakers"], change["split"]) == (1, ["林凡", "王秀兰"], True)
+    assert 2760 <= change["at_ms"] <= 3410  # in the pause between the two lines of the script
+    cues = json.loads((enrolled.folder / "work" / "job" / "ep04" / "speakers" / "cues.json").read_text())["cues"]
+    assert [(c["speaker"], c["text"]) for c in cues[:2]] == [("林凡", "妈，祝你生日快乐。"),
+                                                            ("王秀兰", "你这个上门女婿，真是没用！")]
     assert enrolled.report("ep01")["speaker_changes"] == enrolled.report("ep02")["speaker_changes"] == []
+
+
+@pytest.mark.parametrize("text, fraction, cut", [
+    ("妈，祝你生日快乐。你这个上门女婿，真是没用！", 0.4, 9),  # after 。 (9 of 21 characters)
+    ("妈，祝你生日快乐。你这个上门女婿，真是没用！", 0.75, 17),  # the nearer mark wins: the second ，
+    ("我什么都能忍受下去", 0.5, None),  # no mark: the cue stays whole, flagged
+    ("什么？你就是林家大少爷？", 0.95, None),  # the final mark is not a cut
+])
+def test_a_merged_cue_is_cut_after_the_mark_nearest_the_change(text, fraction, cut):
+    assert text_cut(text, fraction) == cut
+
+
+def test_the_change_is_looked_for_at_the_quietest_moment():
+    tone = np.sin(np.linspace(0, 2000 * np.pi, 16000)).astype(np.float32) * 0.3
+    samples = np.concatenate([tone, tone * 0.3, np.zeros(4800, np.float32), tone])  # 1 s, 1 s, 0.3 s quiet, 1 s
+    assert 2000 <= quietest_point(samples, 0, 3300) <= 2300
+    assert quietest_point(samples, 0, 1900) is None  # too short for two sides of a second
 
 
 def test_a_voice_not_in_the_cast_is_unknown_and_flagged(enrolled):

@@ -5,9 +5,10 @@
 * ``speakers``: the episode's voices clustered (never more than the cast's size + 2) and matched to the series
   cast; the source cues with their speaker (``speaker_cues``, what the drafts and fits then read) and a report
   naming every cue left ``unknown`` (a voice the cast does not know, or one too short to tell), every cue whose
-  own voice disagrees with its cluster's, and every long cue whose two halves sound like two characters (ASR or
-  an imported file merged two lines: flagged, not split, as cues carry no word times to cut at). Editing the
-  cast re-runs only this cheap stage in every episode, and what follows only where an assignment changed.
+  own voice disagrees with its cluster's. A long cue whose two sides of its quietest moment sound like two
+  characters (ASR or an imported file merged two lines) is split there when its text has a punctuation mark at
+  about that place, else flagged. Editing the cast re-runs only this cheap stage in every episode, and what
+  follows only where an assignment changed.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from localize.job import Job
-from localize.model import cues_from_json, cues_to_json
+from localize.model import Cue, cues_from_json, cues_to_json
 from localize.speakers.assign import UNKNOWN, assign_speakers, voice_scores
 from localize.speakers.audio import MIN_EMBED_MS, embed_cues, read_wav
 from localize.speakers.cast import Cast, load_cast
 from localize.speakers.cluster import DEFAULT_MAX_DISTANCE, cluster_cues
+from localize.speakers.turns import MIN_SIDE_MS, quietest_point, split_cue, text_cut
 from localize.speakers.weights import require_weights
 from localize.stages.registry import Stage, StageCall, read_json
 from localize.store import atomic_write_json, atomic_write_text
@@ -47,41 +49,54 @@ def _row(vector: np.ndarray | None) -> list[float] | None:
 
 
 def _voices(call: StageCall) -> None:
-    """A vector per cue, and per half of each cue long enough to hold two speakers' lines (a merged cue)."""
+    """A vector per cue; and for each cue long enough to hold two speakers' lines (a merged cue), its quietest
+    moment and a vector of each side of it."""
     cues = cues_from_json(read_json(call.inputs["cues"]))
     samples = read_wav(call.inputs["audio"])
     embedder, min_ms = call.engine("speakers"), call.settings["min_ms"]
     vectors = embed_cues(embedder, samples, [(c.start_ms, c.end_ms) for c in cues], min_ms=min_ms)
-    long = [c for c in cues if c.end_ms - c.start_ms >= 2 * call.settings["half_ms"]]
-    halves = embed_cues(embedder, samples, [span for c in long for span in _halves(c.start_ms, c.end_ms)],
-                        min_ms=min_ms)
-    by_cue = dict(zip((id(c) for c in long), zip(halves[::2], halves[1::2], strict=True), strict=True))
-    rows = {"vectors": [_row(v) for v in vectors],
-            "halves": [[_row(v) for v in by_cue[id(c)]] if id(c) in by_cue else None for c in cues]}
+    turns = []
+    for cue in cues:
+        at = quietest_point(samples, cue.start_ms, cue.end_ms, call.settings["side_ms"])
+        sides = [] if at is None else embed_cues(embedder, samples, [(cue.start_ms, at), (at, cue.end_ms)],
+                                                  min_ms=min_ms)
+        whole = at is not None and all(v is not None for v in sides)
+        turns.append({"at_ms": at, "sides": [_row(v) for v in sides]} if whole else None)
+    rows = {"vectors": [_row(v) for v in vectors], "turns": turns}
     atomic_write_text(call.output("voices"), json.dumps(rows, separators=(",", ":")) + "\n")
-
-
-def _halves(start_ms: int, end_ms: int) -> tuple[tuple[int, int], tuple[int, int]]:
-    middle = (start_ms + end_ms) // 2
-    return (start_ms, middle), (middle, end_ms)
 
 
 def read_voices(path: Path) -> list[np.ndarray | None]:
     return [None if row is None else np.array(row, dtype=np.float32) for row in read_json(path)["vectors"]]
 
 
-def speaker_changes(path: Path, cast: Cast) -> list[int]:
-    """The cues (from 1) whose two halves sound like two different cast members, both over the threshold: two
-    lines merged into one cue, which a reviewer should split (the cue keeps its majority speaker meanwhile)."""
-    changes = []
-    for number, halves in enumerate(read_json(path)["halves"], 1):
-        if not halves or None in halves or not any(m.voiceprints for m in cast.members):
+def speaker_changes(path: Path, cast: Cast) -> dict[int, tuple[int, str, str]]:
+    """Cue position (from 0) → (ms, first, second) for the cues whose two sides of their quietest moment sound
+    like two different cast members, both over the threshold: two speakers' lines merged into one cue."""
+    changes = {}
+    if not any(m.voiceprints for m in cast.members):
+        return changes
+    for index, turn in enumerate(read_json(path)["turns"]):
+        if turn is None:
             continue
-        names, scores = voice_scores(np.array(halves, dtype=np.float32), cast)
+        names, scores = voice_scores(np.array(turn["sides"], dtype=np.float32), cast)
         best = scores.argmax(axis=1)
         if best[0] != best[1] and min(scores[0, best[0]], scores[1, best[1]]) >= cast.threshold:
-            changes.append(number)
+            changes[index] = (turn["at_ms"], names[best[0]], names[best[1]])
     return changes
+
+
+def _with_turns(cues: list[Cue], changes: dict[int, tuple[int, str, str]]) -> tuple[list[Cue], list[dict]]:
+    """The cues with each merged one split where its text allows (after a mark near the quiet moment), and the
+    report of every change found (split or only flagged)."""
+    out, found = [], []
+    for index, cue in enumerate(cues):
+        change = changes.get(index)
+        cut = None if change is None else text_cut(cue.text, (change[0] - cue.start_ms) / (cue.end_ms - cue.start_ms))
+        if change is not None:
+            found.append({"cue": index + 1, "at_ms": change[0], "speakers": list(change[1:]), "split": cut is not None})
+        out.extend(split_cue(cue, change[0], cut, *change[1:]) if cut is not None else (cue,))
+    return out, found
 
 
 def recognise(vectors: list[np.ndarray | None], cast: Cast, max_voices: int) -> tuple[tuple[int | None, ...], Any]:
@@ -102,6 +117,7 @@ def _speakers(call: StageCall) -> None:
     clusters, assignment = recognise(read_voices(call.inputs["voices"]), cast, call.settings["max_voices"])
     named = [replace(cue, speaker="" if found.speaker == UNKNOWN else found.speaker)
              for cue, found in zip(cues, assignment.cues, strict=True)]
+    named, changes = _with_turns(named, speaker_changes(call.inputs["voices"], cast))
     atomic_write_json(call.output("speaker_cues"), cues_to_json(named, read_json(call.inputs["cues"])["language"]))
     rows = [{"cue": number, "speaker": found.speaker, "cluster": found.cluster, "score": _rounded(found.score),
              "flags": list(found.flags)}
@@ -114,7 +130,7 @@ def _speakers(call: StageCall) -> None:
         "cues": rows,
         "unknown": [row["cue"] for row in rows if row["speaker"] == UNKNOWN],
         "flagged": [row["cue"] for row in rows if row["flags"]],
-        "speaker_changes": speaker_changes(call.inputs["voices"], cast),
+        "speaker_changes": changes,  # two speakers in one source cue: split in speaker_cues, or only flagged
     })
 
 
@@ -125,10 +141,8 @@ def _check_cast(job: Job) -> None:
         load_cast(job.speakers.cast)
 
 
-HALF_MS = 1500  # a cue of twice this or more is also embedded by halves: enough for a voiceprint each
-
-VOICES = Stage("voices", 2, needs=("audio", "cues"), makes={"voices": "voices.json"}, action=_voices,
-               reads=lambda job: {"min_ms": MIN_EMBED_MS, "half_ms": HALF_MS}, engines=("speakers",),
+VOICES = Stage("voices", 3, needs=("audio", "cues"), makes={"voices": "voices.json"}, action=_voices,
+               reads=lambda job: {"min_ms": MIN_EMBED_MS, "side_ms": MIN_SIDE_MS}, engines=("speakers",),
                preflight=_check_cast,
                force_group="speakers")
 
