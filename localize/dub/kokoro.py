@@ -12,9 +12,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
-import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from localize.dub.catalogue import parse_blend
 from localize.dub.voices import VoiceChoice
 from localize.errors import BadInput, Unavailable
 from localize.languages import normalize_tag
-from localize.model_cache import localize_home
+from localize.model_cache import assembling, concatenate, localize_home
 
 INSTALL = "pip install 'localize[kokoro]'"
 PACKAGES = ("kokoro_onnx",)  # what synthesis imports; the model packages are needed only until assembled
@@ -70,33 +67,16 @@ def assemble() -> Path:
     final = model_folder()
     if _assembled(final):
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.assembling-"))
-    try:
-        digest = hashlib.sha256()
-        with (temp / "model.onnx").open("wb") as out:
-            for package, name in MODEL_PARTS:
-                with _package_file(package, name).open("rb") as part:
-                    for block in iter(lambda: part.read(1 << 20), b""):
-                        digest.update(block)
-                        out.write(block)
+    with assembling(final, _assembled) as temp:
+        size, digest = concatenate((_package_file(*part) for part in MODEL_PARTS), temp / "model.onnx")
         voices = _package_file(*VOICES).read_bytes()
-        size = (temp / "model.onnx").stat().st_size
-        if (size, digest.hexdigest(), hashlib.sha256(voices).hexdigest()) != (MODEL_BYTES, MODEL_SHA256,
-                                                                              VOICES_SHA256):
+        if (size, digest, hashlib.sha256(voices).hexdigest()) != (MODEL_BYTES, MODEL_SHA256, VOICES_SHA256):
             raise Unavailable(f"the installed Kokoro model packages are corrupt or of another version (model size "
                               f"{size}); reinstall: {INSTALL.replace('install', 'install --force-reinstall', 1)}")
         (temp / "voices.npz").write_bytes(voices)
         (temp / "localize-bundle.json").write_text(json.dumps(
             {"model": MODEL_NAME, "model_sha256": MODEL_SHA256, "model_bytes": MODEL_BYTES,
              "voices_sha256": VOICES_SHA256}))
-        try:
-            os.rename(temp, final)
-        except OSError:  # another worker finished first; its copy is as good as ours
-            if not _assembled(final):
-                raise
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
     return final
 
 
