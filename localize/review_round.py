@@ -31,6 +31,7 @@ from localize.review.xlsx import read_xlsx, write_xlsx
 from localize.stages.registry import read_json
 from localize.stages.source import episode_profile
 from localize.stages.speakers import cues_artifact
+from localize.store import atomic_write_bytes
 from localize.subtitles.sentences import sentences_from_cues
 from localize.translate.draft import Draft, sentence_terms
 from localize.translate.leverage import count_units
@@ -43,7 +44,8 @@ FORMATS = {"xliff": ".xlf", "xlsx": ".xlsx"}
 
 @dataclass(frozen=True)
 class EpisodeReview:
-    """One episode and language as a reviewer gets it now: the units, the fingerprint, the approvals so far."""
+    """One episode and language as a reviewer gets it now: the units with their current text and state, and the
+    fingerprint of the draft they came from."""
 
     episode: str
     language: str
@@ -51,8 +53,6 @@ class EpisodeReview:
     units: list[ReviewUnit]
     texts: list[str]  # each unit's current translation (the draft's, or its latest approval)
     states: list[str]
-    approvals: Approvals
-    approvals_path: Path
 
 
 def _state(origin: str, approved: ApprovedUnit | None) -> str:
@@ -84,7 +84,7 @@ def episode_review(job: Job, glossaries: list[Glossary], episode: str, language:
     units = review_units(drafted, source, language, profile.language.max_cps)
     units = [replace(unit, state=state) for unit, state in zip(units, states, strict=True)]
     fingerprint = Fingerprint(job.name, episode, language, draft_sha256(draft_bytes))
-    return EpisodeReview(episode, language, fingerprint, units, texts, states, approvals, path)
+    return EpisodeReview(episode, language, fingerprint, units, texts, states)
 
 
 def episode_reviews(job: Job, work_dir: Path, wanted: list[tuple[Episode, str]]) -> list[EpisodeReview]:
@@ -106,8 +106,6 @@ def episode_reviews(job: Job, work_dir: Path, wanted: list[tuple[Episode, str]])
 
 
 def export_reviews(reviews: list[EpisodeReview], job: Job, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
-    from localize.store import atomic_write_bytes
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for review in reviews:
