@@ -165,9 +165,9 @@ def unknown_lines(proposals: list[Proposal]) -> int:
 
 
 def voice_map_file(job: Job) -> Path:
-    """The series' voices beside its cast: ``x.cast.yaml`` → ``x.voices.yaml``."""
-    cast = _cast_path(job)
-    return cast.with_name(f"{cast.name.removesuffix('.yaml').removesuffix('.cast')}.voices.yaml")
+    """The job's ``dub.voices``, else the file beside the cast."""
+    _cast_path(job)
+    return job.dub.voices if job.dub is not None and job.dub.voices is not None else job.speakers.voice_map
 
 
 def cast_voices_for(job: Job) -> VoiceMap:

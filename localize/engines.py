@@ -2,7 +2,8 @@
 once per worker on first use and handed to the stages that declared them.
 
 A stage names what it uses in ``Stage.engines`` (``whisper``, ``ocr``, ``memory``, ``mt.<language>``,
-``mt_cache``, ``speakers``); asking for anything else is a bug in the stage and fails loudly.
+``mt_cache``, ``speakers``, ``tts.<engine>``, ``tts_cache``); asking for anything else is a bug in the stage and
+fails loudly.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class Engines:
             return self._memory()
         if name == "mt_cache":
             return MtCache(self._cache_db())
+        if name.startswith("tts."):
+            from localize.dub.tts import load_engine  # voices: loaded by workers that dub
+
+            return load_engine(name.removeprefix("tts."), threads=self.cpu_threads)
+        if name == "tts_cache":
+            from localize.dub.speech import TtsCache
+
+            return TtsCache(self._cache_db())
         if name == "speakers":
             from localize.speakers.embedder import SpeakerEmbedder  # numpy models: loaded by workers that embed
 

@@ -103,6 +103,20 @@ class SpeakerSettings:
     cast: Path  # the cast file; it may not exist yet: `localize cast enrol` and `cast name` make it
     max_voices: int = 6  # the most voices one episode is split into (the cast's size + 2 when that is more)
 
+    @property
+    def voice_map(self) -> Path:
+        """Where `localize cast voices` keeps the dubbing voices: beside the cast, x.cast.yaml → x.voices.yaml."""
+        return self.cast.with_name(f"{self.cast.name.removesuffix('.yaml').removesuffix('.cast')}.voices.yaml")
+
+
+@dataclass(frozen=True)
+class DubSettings:
+    """``dub:``: the languages to dub, in the voices of the series' voice map (``localize cast voices``)."""
+
+    targets: tuple[str, ...]
+    voices: Path | None  # the voice map (`localize cast voices`), for the lines of known speakers
+    voice: tuple[str, str] | None = None  # (engine, voice) for every other line; None: the language's first voice
+
 
 @dataclass(frozen=True)
 class QcSettings:
@@ -138,6 +152,7 @@ class Job:
     costs: CostSettings = CostSettings()
     qc: QcSettings = QcSettings()
     speakers: SpeakerSettings | None = None
+    dub: DubSettings | None = None
 
     @property
     def default_work_dir(self) -> Path:
@@ -217,7 +232,7 @@ def _safe_stem(path: Path) -> str:
 
 
 TOP_KEYS = ("name", "series", "source_language", "targets", "episodes", "asr", "subtitles", "translation",
-            "characters", "glossaries", "delivery", "costs", "qc", "speakers")
+            "characters", "glossaries", "delivery", "costs", "qc", "speakers", "dub")
 
 
 def load_job(path: str | Path) -> Job:
@@ -236,6 +251,8 @@ def load_job(path: str | Path) -> Job:
     base = file.parent
     translation = _read_translation(file, top.get("translation", lambda v: v, {}))
     characters_file = top.get("characters", existing_file(base), None)
+    targets = top.get("targets", _language_list, ())
+    speakers = _read_speakers(file, top.get("speakers", lambda v: v, None))
     return Job(
         name=top.get("name", lambda v: _episode_id(text(v)), None) or _safe_stem(file),
         path=file.resolve(),
@@ -247,7 +264,7 @@ def load_job(path: str | Path) -> Job:
             licence=series.get("licence", text, ""),
         ),
         source_language=top.get("source_language", lambda v: normalize_tag(text(v))),
-        targets=top.get("targets", _language_list, ()),
+        targets=targets,
         episodes=top.get("episodes", lambda v: _read_episodes(file, v)),
         asr=AsrSettings(
             model=asr.get("model", text, AsrSettings.model),
@@ -269,8 +286,28 @@ def load_job(path: str | Path) -> Job:
         delivery=_read_delivery(file, top.get("delivery", as_list, [])),
         costs=_read_costs(file, top.get("costs", lambda v: v, {})),
         qc=_read_qc(file, top.get("qc", lambda v: v, {})),
-        speakers=_read_speakers(file, top.get("speakers", lambda v: v, None)),
+        speakers=speakers,
+        dub=_read_dub(file, top.get("dub", lambda v: v, None), targets, speakers),
     )
+
+
+def _read_dub(file: Path, raw: Any, targets: tuple[str, ...], speakers: SpeakerSettings | None) -> DubSettings | None:
+    """Dubbed languages must be subtitle targets too (the dub speaks the fitted lines); the voice map defaults to
+    the one ``localize cast voices`` writes beside the cast."""
+    if raw is None:
+        return None
+    section = Section(file, "dub", raw, ("targets", "voices", "voice"))
+    languages = section.get("targets", _language_list)
+    stray = [language for language in languages if language not in targets]
+    if stray:
+        raise section.error(f"{stray[0]} is not in targets ({', '.join(targets)}): the dub speaks the translated "
+                            "lines, so translate into it too", "targets")
+    voices = section.get("voices", lambda v: (file.parent / text(v)).resolve(), speakers and speakers.voice_map)
+    voice = None
+    if "voice" in section.data:
+        chosen = Section(file, "dub.voice", section.data["voice"], ("engine", "voice"))
+        voice = (chosen.get("engine", text), chosen.get("voice", text))
+    return DubSettings(targets=languages, voices=voices, voice=voice)
 
 
 def _read_speakers(file: Path, raw: Any) -> SpeakerSettings | None:
@@ -357,9 +394,11 @@ def _read_costs(file: Path, raw: Any) -> CostSettings:
 # Prices: compute per second (gpu_second for a stage that ran on a GPU: Whisper on cuda), machine translation
 # per source unit, LLM per 1000 tokens, human translation per TM-weighted source unit (a character for
 # Chinese), the weights coming from leverage_grid, and post-editing per source unit of the lines a reviewer
-# imported, weighted by how much of each line was edited (post_edit_grid). Each is bounded (money.PRICE: 0 to
+# imported, weighted by how much of each line was edited (post_edit_grid), and dub speech per second synthesized
+# (tts_second). Each is bounded (money.PRICE: 0 to
 # 1000000, 6 decimals), so no price can overflow the ledger's arithmetic once the run is under way.
-RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit", "post_edit_unit")
+RATE_CARD_PRICES = ("compute_second", "gpu_second", "mt_unit", "llm_1k_tokens", "translation_unit", "post_edit_unit",
+                    "tts_second")
 RATE_CARD_KEYS = ("currency", *RATE_CARD_PRICES, "leverage_grid", "post_edit_grid")
 
 

@@ -7,6 +7,7 @@ Compute seconds are priced for every stage, at ``compute_second`` or, for a stag
 band's weight in ``leverage_grid``, the breakdown in the note so an auditor can redo it), once per episode and
 language. Stages priced as ``post_edit`` (the review stage) add each reviewer import's post-editing, once per
 import: source units per edited-share band × the band's weight in ``post_edit_grid``, at ``post_edit_unit``.
+Stages priced as ``tts`` add the seconds of dub speech they synthesized, at ``tts_second``.
 Entries are ``origin: auto`` and join the same hash chain as manual ones. Nothing here writes: the runner appends
 these entries in the same transaction as the stage's result.
 """
@@ -25,6 +26,7 @@ from localize.translate.leverage import BANDS, unit_name, weighted_units
 TM_WEIGHTED_ITEM = "translation (TM-weighted)"  # "translat": 译制 under every shipped policy
 LLM_ITEM = "llm tokens (translation)"  # the same for LLM drafts and condensation, whatever stage spent them
 POST_EDIT_ITEM = "translation post-editing"  # one entry per reviewer import: the import id follows in brackets
+TTS_ITEM = "dubbing speech (tts)"  # 配音 under every shipped policy
 
 
 def post_edit_item(import_id: str) -> str:
@@ -84,6 +86,9 @@ def stage_costs(run: StageRun, priced: tuple[str, ...], card: dict[str, Any], so
     if "post_edit" in priced:
         costs += [_post_edit(card, source_language, import_id, work, common)
                   for import_id, work in usage.post_edit.items() if not billed(post_edit_item(import_id))]
+    if "tts" in priced and usage.tts_seconds:
+        costs.append(ledger.Cost(item=TTS_ITEM, quantity=Decimal(f"{usage.tts_seconds:.3f}"), unit="s of speech",
+                                 unit_price=card["tts_second"], **common))
     if "translation" not in priced:
         return costs
     if usage.mt_units:

@@ -18,6 +18,7 @@ class Usage:
     # post-editing per reviewer import: {import id: {"file", "bands": {band: {"segments", "units"}}, "edited",
     # "tokens"}} (edited of tokens: target words, or characters for CJK)
     post_edit: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tts_seconds: float = 0.0  # seconds of dub speech synthesized (cached lines cost nothing)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

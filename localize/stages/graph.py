@@ -1,7 +1,7 @@
 """The stages a job makes: for each episode, its source stages (and who speaks, with ``speakers:``), a draft and a
-fit per target language (with a review between them once reviewers' approvals were imported), the band search
-when a profile needs it, and a package per delivery profile. Every need is checked against the episode's source
-files and the outputs of earlier stages before anything runs.
+fit per target language (with a review between them once reviewers' approvals were imported), the speech of each
+dubbed language, the band search when a profile needs it, and a package per delivery profile. Every need is
+checked against the episode's source files and the outputs of earlier stages before anything runs.
 
 Adding a stage: write it in its step's module and put it in ``episode_stages`` where its needs are made.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from localize.errors import BadInput
 from localize.job import Episode, Job
 from localize.stages.delivery import BAND, package_stage
+from localize.stages.dub import tts_stage
 from localize.stages.registry import Stage
 from localize.stages.review import approvals_source, review_stage, reviewed_sources
 from localize.stages.source import IMPORT, INGEST, SHOTS, TRANSCRIBE, source_cues_stage
@@ -45,9 +46,10 @@ def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
                    for language in job.targets)
     reviews = tuple(review_stage(language, job) for language in reviewed)
     fits = tuple(fit_stage(language, job, reviewed=language in reviewed) for language in job.targets)
+    dubs = tuple(tts_stage(language, job) for language in job.dub.targets) if job.dub else ()
     detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
     packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
-    return source + speakers + drafts + reviews + fits + detection + packages
+    return source + speakers + drafts + reviews + fits + dubs + detection + packages
 
 
 @dataclass(frozen=True)

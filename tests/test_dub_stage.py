@@ -1,0 +1,120 @@
+"""The ``tts.<lang>`` stage through real runs with the real Piper voice: one speech file per episode with every
+line placed in it, the seconds synthesized in the ledger, and a per-line cache so an edited line is the only one
+synthesized again. Plus the job's mistakes: a voice that does not exist or does not speak the language (exit 2),
+an engine that is not installed (exit 3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import wave
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from localize.costs import ledger
+from localize.costs.auto import TTS_ITEM
+from localize.errors import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
+from tests.conftest import localize
+from tests.small_jobs import imported_job
+
+pytestmark = pytest.mark.tts
+DUB = ("dub: {targets: [en], voice: {engine: piper, voice: en_US-joe-medium}}\n"
+       "costs: {rate_card: {tts_second: '0.01'}}\n")
+
+
+@dataclass(frozen=True)
+class Dubbed:
+    job: Path
+    work: Path
+
+    def lines(self) -> list[dict]:
+        return json.loads((self.work / "ep01" / "tts.en" / "speech.json").read_text())["lines"]
+
+    def speech(self) -> bytes:
+        with wave.open(str(self.work / "ep01" / "tts.en" / "speech.wav")) as wav:
+            assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (24_000, 1, 2)
+            return wav.readframes(wav.getnframes())
+
+    def tts_entries(self) -> list[dict]:
+        with sqlite3.connect(self.work / "state.sqlite") as db:
+            return [e for e in ledger.entries(db) if e["item"] == TTS_ITEM]
+
+    def run(self) -> dict:
+        done = localize("run", self.job, "--work", self.work, "--json")
+        assert done.code == 0, done.stderr
+        return {s["stage"]: s["status"] for s in json.loads(done.stdout)["episodes"][0]["stages"]}
+
+
+@pytest.fixture(scope="module")
+def dubbed(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Dubbed:
+    folder = tmp_path_factory.mktemp("dub")
+    made = Dubbed(imported_job(ffmpeg, folder, extra=DUB), folder / "work")
+    made.run()
+    return made
+
+
+def test_every_line_is_spoken_into_one_speech_file(dubbed):
+    lines = dubbed.lines()
+    assert [line["text"] for line in lines][0] == "Happy birthday, Mom."
+    assert all(line["voice"] == "piper en_US-joe-medium" and line["speech_ms"] > 300 for line in lines)
+    assert len(dubbed.speech()) == 2 * sum(line["samples"] for line in lines)
+    assert [line["offset"] for line in lines] == [sum(x["samples"] for x in lines[:i]) for i in range(len(lines))]
+
+
+def test_the_seconds_synthesized_are_in_the_ledger_once(dubbed):
+    (entry,) = dubbed.tts_entries()
+    seconds = sum(line["samples"] for line in dubbed.lines()) / 24_000
+    assert abs(Decimal(entry["quantity"]) - Decimal(f"{seconds:.3f}")) <= Decimal("0.001")
+    assert (entry["unit_price"], entry["stage"]) == ("0.01", "tts.en")
+    assert dubbed.run()["tts.en"] == "cached"
+    assert len(dubbed.tts_entries()) == 1
+
+
+def test_an_edited_line_is_the_only_one_synthesized_again(dubbed):
+    before = {line["text"]: line for line in dubbed.lines()}
+    speech = dubbed.speech()
+    memory = dubbed.job.parent / "memory.tmx"
+    memory.write_text(memory.read_text(encoding="utf-8").replace("Happy birthday, Mom.", "Happy birthday, Mother."),
+                      encoding="utf-8")
+    assert dubbed.run()["tts.en"] == "ran"
+    after = dubbed.lines()
+    assert after[0]["text"] == "Happy birthday, Mother."
+    new_speech = dubbed.speech()
+    for line in after[1:]:  # the cache gave back the very same samples, though Piper never says a line twice alike
+        old = before[line["text"]]
+        assert new_speech[2 * line["offset"]:2 * (line["offset"] + line["samples"])] == \
+            speech[2 * old["offset"]:2 * (old["offset"] + old["samples"])]
+    first, second = dubbed.tts_entries()
+    assert abs(Decimal(second["quantity"]) - Decimal(after[0]["samples"]) / 24_000) <= Decimal("0.001")
+
+
+@pytest.mark.parametrize("dub, said", [
+    ("dub: {targets: [en], voice: {engine: piper, voice: joe}}", "dub.voice: 'joe' is not a piper voice"),
+    ("dub: {targets: [es]}", "es is not in targets"),
+    ("dub: {targets: [en], voice: {engine: kokoro, voice: jf_alpha}}", None),  # a voice that speaks English
+])
+def test_a_dub_the_job_cannot_make_is_refused_before_anything_runs(dub, said, dubbed):
+    job = dubbed.job.parent / "variant.yaml"
+    job.write_text(dubbed.job.read_text(encoding="utf-8").replace(DUB.splitlines()[0], dub), encoding="utf-8")
+    done = localize("job", "check", job)
+    if said is None:
+        assert done.code == 0, done.stderr
+    else:
+        assert done.code == EXIT_BAD_INPUT and said in done.stderr, done.stderr
+
+
+def test_a_job_whose_voice_engine_is_not_installed_stops_with_the_install_command(dubbed, tmp_path):
+    shadow = tmp_path / "path" / "piper"  # a piper that cannot be imported shadows the installed one
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(tmp_path / "path"), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "localize", "job", "check", str(dubbed.job)], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == EXIT_UNAVAILABLE, done.stderr
+    assert "pip install 'localize[piper]'" in done.stderr and "Traceback" not in done.stderr
