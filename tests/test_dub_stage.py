@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from localize.costs import ledger
@@ -118,3 +119,20 @@ def test_a_job_whose_voice_engine_is_not_installed_stops_with_the_install_comman
                           text=True, env=env, check=False)
     assert done.returncode == EXIT_UNAVAILABLE, done.stderr
     assert "pip install 'localize[piper]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_dub_is_laid_on_the_episode_timeline_and_checked(dubbed):
+    qc = json.loads((dubbed.work / "ep01" / "fit.dub.en" / "qc.json").read_text())
+    assert qc["passed"], qc["violations"]
+    probe = json.loads((dubbed.work / "ep01" / "ingest" / "probe.json").read_text())
+    with wave.open(str(dubbed.work / "ep01" / "fit.dub.en" / "dub.wav")) as wav:
+        stem = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    assert len(stem) == probe["duration_ms"] * 24
+    cues = json.loads((dubbed.work / "ep01" / "fit.en" / "cues.en.json").read_text())["cues"]
+    for line in qc["lines"]:
+        first = cues[line["cues"][0] - 1]
+        assert abs(line["start_ms"] - first["start_ms"]) <= 100 and 1.0 <= line["tempo"] <= 1.25
+        spoken = stem[line["start_ms"] * 24:line["end_ms"] * 24]
+        assert np.sqrt(np.mean(spoken.astype(np.float64) ** 2)) > 300  # the line is there, not silence
+    quiet = stem[:min(line["start_ms"] for line in qc["lines"]) * 24]
+    assert not quiet.any()  # nothing before the first line

@@ -1,4 +1,5 @@
-"""Dubbing, for the languages of the job's ``dub: {targets}``. First stage: ``tts.<lang>``, the speech of every line.
+"""Dubbing, for the languages of the job's ``dub: {targets}``: ``tts.<lang>``, the speech of every line, then
+``fit.dub.<lang>``, the speech laid on the episode's timeline.
 
 The fitted cues are grouped into synthesis units (short lines of one speaker said together, ``dub.fitting``) and
 each unit is spoken in its speaker's voice from the series' voice map (``localize cast voices``); a speaker the
@@ -12,19 +13,22 @@ synthesized, priced at ``tts_second``.
 from __future__ import annotations
 
 import wave
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
-from localize.dub.fitting import synthesis_units
-from localize.dub.speech import RATE, speak
+from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
+from localize.dub.speech import RATE, at_tempo, speak
 from localize.dub.tts import ENGINES, check_engine
 from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_voice_map
 from localize.errors import BadInput
 from localize.job import Job
 from localize.model import cues_from_json
 from localize.speakers.cast import CastMember
-from localize.stages.registry import Stage, StageCall, read_json
+from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.store import atomic_write_json
 
 NARRATOR = "narrator"  # how the voice of a line nobody is known to say is chosen: a cast member with no gender
@@ -99,3 +103,51 @@ def tts_stage(language: str, job: Job) -> Stage:
                  action=_tts, reads=lambda j: _settings(j, language), preflight=lambda j: _check(j, language),
                  engines=(*(f"tts.{name}" for name in ENGINES), "tts_cache"), force_group="tts",
                  priced=("compute", "tts"), language=language)
+
+
+def _read_speech(path: Path, listed: list[dict]) -> list[np.ndarray]:
+    with wave.open(str(path)) as wav:
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    return [samples[line["offset"]:line["offset"] + line["samples"]] for line in listed]
+
+
+def _fit_dub(call: StageCall) -> None:
+    """Each line at its chunk's tempo, placed on its cue and cut where its room ends, into one episode-long stem;
+    the QC report lists every line's placement and every broken dub rule (``localize run`` exits 1 on any)."""
+    language = call.settings["language"]
+    cues = cues_from_json(read_json(call.inputs[f"cues.{language}"]))
+    listed = read_json(call.inputs[f"lines.{language}"])["lines"]
+    units = synthesis_units(cues, language)
+    if [list(u.cues) for u in units] != [line["cues"] for line in listed]:
+        raise BadInput(f"the speech of {language} was made for other cues; run again with --force tts.{language}")
+    video_end_ms = read_json(call.inputs["probe"])["duration_ms"]
+    fitted = fit_dub(units, [line["speech_ms"] for line in listed], video_end_ms=video_end_ms)
+    stem = np.zeros(video_end_ms * RATE // 1000, dtype="<i2")
+    for placed, pcm in zip(fitted.lines, _read_speech(call.inputs[f"speech.{language}"], listed), strict=True):
+        start = placed.start_ms * RATE // 1000
+        room = min((placed.end_ms - placed.start_ms) * RATE // 1000, len(stem) - start)
+        spoken = at_tempo(pcm, placed.tempo, call.ffmpeg)[:room]
+        stem[start:start + len(spoken)] = spoken
+    with wave.open(str(call.output(f"dub.{language}")), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(stem.tobytes())
+    violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms)
+    atomic_write_json(call.output(qc_artifact(f"fit.dub.{language}")), {
+        "passed": not violations, "language": language,
+        "violations": [v.to_json() for v in violations],
+        "lines": [{"cues": [c + 1 for c in placed.cues], "start_ms": placed.start_ms, "end_ms": placed.end_ms,
+                   "tempo": placed.tempo, "speech_ms": placed.speech_ms, "flags": list(placed.flags),
+                   **({"max_chars": placed.max_chars} if placed.max_chars is not None else {})}
+                  for placed in fitted.lines],
+        "chunks": [{"lines": list(chunk.lines), "tempo": chunk.tempo} for chunk in fitted.chunks],
+    })
+
+
+def fit_dub_stage(language: str) -> Stage:
+    return Stage(f"fit.dub.{language}", 1, needs=(f"speech.{language}", f"lines.{language}", f"cues.{language}",
+                                                  "probe"),
+                 makes={f"dub.{language}": "dub.wav", qc_artifact(f"fit.dub.{language}"): "qc.json"},
+                 action=_fit_dub, reads=lambda j: {"language": language, "fitting": DEFAULTS, "rate": RATE},
+                 force_group="fit.dub", language=language)
