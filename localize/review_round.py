@@ -22,13 +22,13 @@ from localize.job import Episode, Job
 from localize.model import Cue, cues_from_json
 from localize.pipeline import current_outputs
 from localize.review.approvals import Approvals, ApprovedUnit, ImportRound, load_approvals, round_id, save_approvals
-from localize.review.build import DraftedSentence, review_units
+from localize.review.build import DraftedSentence, review_units, with_dub_slots
 from localize.review.check import Approval, ImportProblem, check_import
 from localize.review.effort import post_edit_effort
 from localize.review.units import STATES, Fingerprint, ReviewFile, ReviewUnit, draft_sha256
 from localize.review.xliff import read_xliff, write_xliff
 from localize.review.xlsx import read_xlsx, write_xlsx
-from localize.stages.registry import read_json
+from localize.stages.registry import qc_artifact, read_json
 from localize.stages.source import episode_profile
 from localize.stages.speakers import cues_artifact
 from localize.store import atomic_write_bytes
@@ -100,9 +100,21 @@ def episode_reviews(job: Job, work_dir: Path, wanted: list[tuple[Episode, str]])
         if not drafted or not source or not ingest:
             raise BadInput(f"{episode.id} {language}: no current draft to review ({state}); run the job first: "
                            f"localize run {job.path} --episodes {episode.id}")
-        reviews.append(episode_review(job, glossaries, episode.id, language, drafted[f"draft.{language}"],
-                                      source[cues], ingest["probe"]))
+        review = episode_review(job, glossaries, episode.id, language, drafted[f"draft.{language}"], source[cues],
+                                ingest["probe"])
+        reviews.append(_with_dub(review, outputs, episode.id, language))
     return reviews
+
+
+def _with_dub(review: EpisodeReview, outputs: dict, episode: str, language: str) -> EpisodeReview:
+    """The review with each unit's dub slot and overrun limits, when the episode's dub fit is current."""
+    _, fitted = outputs.get((episode, f"fit.dub.{language}"), ("", {}))
+    _, cues = outputs.get((episode, f"fit.{language}"), ("", {}))
+    if not fitted or not cues:
+        return review
+    placed = read_json(fitted[qc_artifact(f"fit.dub.{language}")])["lines"]
+    target = cues_from_json(read_json(cues[f"cues.{language}"]))
+    return replace(review, units=with_dub_slots(review.units, placed, target))
 
 
 def export_reviews(reviews: list[EpisodeReview], job: Job, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:

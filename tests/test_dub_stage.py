@@ -136,3 +136,14 @@ def test_the_dub_is_laid_on_the_episode_timeline_and_checked(dubbed):
         assert np.sqrt(np.mean(spoken.astype(np.float64) ** 2)) > 300  # the line is there, not silence
     quiet = stem[:min(line["start_ms"] for line in qc["lines"]) * 24]
     assert not quiet.any()  # nothing before the first line
+
+
+def test_the_review_file_gives_each_line_its_dub_slot(dubbed):
+    out = dubbed.job.parent / "review-out"
+    done = localize("review", "export", dubbed.job, "--work", dubbed.work, "--format", "xliff", "-o", out)
+    assert done.code == 0, done.stderr
+    text = (out / "job.ep01.en.xlf").read_text(encoding="utf-8")
+    qc = json.loads((dubbed.work / "ep01" / "fit.dub.en" / "qc.json").read_text())
+    first = qc["lines"][0]
+    assert f"dub slot {(first['end_ms'] - first['start_ms']) / 1000:.2f} s" in text
+    assert text.count("dub slot") == len(qc["lines"])  # one line per sentence in this clip

@@ -11,7 +11,7 @@ import pytest
 from localize.asr.metrics import edit_distance
 from localize.errors import BadInput
 from localize.model import Cue
-from localize.review.build import DraftedSentence, joined_target, review_units, spread
+from localize.review.build import DraftedSentence, joined_target, review_units, spread, with_dub_slots
 from localize.review.check import check_import
 from localize.review.effort import band, post_edit_effort
 from localize.review.units import CueSegment, Fingerprint, ReviewUnit
@@ -188,3 +188,14 @@ def test_a_file_for_another_draft_or_with_units_changed_is_refused():
     _, problems = check_import([*UNITS, ReviewUnit("s3", (CueSegment(4, 7000, 8000, "好。", "OK."),))],
                                FINGERPRINT, _reviewed({}))
     assert [(p.unit, p.rule) for p in problems] == [("s3", "missing")]
+
+
+def test_dub_slots_and_overruns_reach_their_sentences():
+    target = [Cue(1000, 2500, "You live-in son-in-law,", sources=(0,)), Cue(2600, 4000, "get out!", sources=(1,)),
+              Cue(4200, 6000, "I'm the chairman of Tianlong Group.", sources=(2,))]
+    placed = [{"cues": [1, 2], "start_ms": 1000, "end_ms": 3950},
+              {"cues": [3], "start_ms": 4200, "end_ms": 6000, "max_chars": 28}]
+    first, second = with_dub_slots(UNITS, placed, target)
+    assert (first.dub_slot_ms, first.max_chars, first.flags) == (2950, 40, UNITS[0].flags)
+    assert (second.dub_slot_ms, second.max_chars) == (1800, 28)
+    assert second.flags[-1] == "dub overrun: at most 28 characters fit the dub slot"

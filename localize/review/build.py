@@ -4,7 +4,7 @@ and the hints a reviewer needs (speaker, terms, match, QA flags, the most charac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from localize.model import Cue
 from localize.review.units import CueSegment, ReviewUnit
@@ -68,3 +68,26 @@ def review_units(sentences: Sequence[DraftedSentence], source: Sequence[Cue], la
 def joined_target(parts: Sequence[str], language: str) -> str:
     """A unit's segment targets as one sentence again (what the draft holds), joined as sentences join cues."""
     return join_lines([part.strip() for part in parts if part.strip()], language)
+
+
+def with_dub_slots(units: Sequence[ReviewUnit], placed: Sequence[dict], target: Sequence[Cue]) -> list[ReviewUnit]:
+    """Each unit with the time its dub lines were given (``placed``: the lines of a dub fit, each naming its target
+    cues from 1) and, where a line overran its slot, the most characters it may have and a flag saying so."""
+    unit_of = {segment.cue - 1: index for index, unit in enumerate(units) for segment in unit.segments}
+    slots: dict[int, int] = {}
+    limits: dict[int, int] = {}
+    for line in placed:
+        sources = [source for cue in line["cues"] for source in target[cue - 1].sources]
+        if not sources or min(sources) not in unit_of:
+            continue
+        index = unit_of[min(sources)]
+        slots[index] = slots.get(index, 0) + line["end_ms"] - line["start_ms"]
+        if "max_chars" in line:
+            limits[index] = min(limits.get(index, line["max_chars"]), line["max_chars"])
+    out = []
+    for index, unit in enumerate(units):
+        if index in limits:
+            unit = replace(unit, max_chars=min(unit.max_chars or limits[index], limits[index]),
+                           flags=(*unit.flags, f"dub overrun: at most {limits[index]} characters fit the dub slot"))
+        out.append(replace(unit, dub_slot_ms=slots.get(index)))
+    return out

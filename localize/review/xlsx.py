@@ -13,7 +13,7 @@ from localize.errors import BadInput
 from localize.formats.cuelines import format_clock
 from localize.review.units import STATES, Fingerprint, ReviewedUnit, ReviewFile, ReviewUnit
 
-COLUMNS = ("unit", "cue", "start", "end", "speaker", "addressee", "source", "target", "status", "max chars",
+COLUMNS = ("unit", "cue", "start", "end", "speaker", "addressee", "source", "target", "status", "max chars", "dub slot",
            "glossary", "match", "qa", "before", "after")
 WIDTHS = {"source": 40, "target": 48, "glossary": 40, "qa": 30, "before": 30, "after": 30}  # wrapped; the rest 12
 META_SHEET = "localize"
@@ -28,7 +28,8 @@ def _row(unit: ReviewUnit, index: int) -> list[str | int]:
                                                                       if t.forbidden else "") for t in unit.terms)
     return [unit.id, segment.cue, format_clock(segment.start_ms, "."), format_clock(segment.end_ms, "."),
             unit.speaker, unit.addressee, segment.source, segment.target, unit.state,
-            unit.max_chars if first else "", glossary if first else "", unit.match if first else "",
+            unit.max_chars if first else "", f"{unit.dub_slot_ms / 1000:.2f} s" if first and unit.dub_slot_ms else "",
+            glossary if first else "", unit.match if first else "",
             "; ".join(unit.flags) if first else "", unit.before if first else "", unit.after if first else ""]
 
 
