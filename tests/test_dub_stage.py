@@ -147,3 +147,16 @@ def test_the_review_file_gives_each_line_its_dub_slot(dubbed):
     first = qc["lines"][0]
     assert f"dub slot {(first['end_ms'] - first['start_ms']) / 1000:.2f} s" in text
     assert text.count("dub slot") == len(qc["lines"])  # one line per sentence in this clip
+
+
+def test_the_dub_is_mixed_over_the_ducked_original(dubbed):
+    report = json.loads((dubbed.work / "ep01" / "mix.en" / "mix.json").read_text())
+    assert report["dub_to_background_db"] >= 6  # the dub stands clearly above what is left of the original voices
+    with wave.open(str(dubbed.work / "ep01" / "mix.en" / "mix.wav")) as wav:
+        assert (wav.getframerate(), wav.getnchannels()) == (48_000, 1)
+        mixed = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float64)
+    probe = json.loads((dubbed.work / "ep01" / "ingest" / "probe.json").read_text())
+    assert abs(len(mixed) / 48 - probe["duration_ms"]) < 50
+    qc = json.loads((dubbed.work / "ep01" / "fit.dub.en" / "qc.json").read_text())
+    gap_end = qc["lines"][0]["start_ms"]  # before the first dub line the original plays unducked
+    assert gap_end > 300 and np.abs(mixed[: gap_end * 48]).max() > 0

@@ -1,5 +1,6 @@
 """Dubbing, for the languages of the job's ``dub: {targets}``: ``tts.<lang>``, the speech of every line, then
-``fit.dub.<lang>``, the speech laid on the episode's timeline.
+``fit.dub.<lang>``, the speech laid on the episode's timeline, then ``mix.<lang>``, the dub over the episode's own
+sound ducked under it.
 
 The fitted cues are grouped into synthesis units (short lines of one speaker said together, ``dub.fitting``) and
 each unit is spoken in its speaker's voice from the series' voice map (``localize cast voices``); a speaker the
@@ -21,6 +22,7 @@ import numpy as np
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
 from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
+from localize.dub.mix import DUCKING, MIX_RATE, dub_to_background_db, ducked_background, mix, write_wav
 from localize.dub.speech import RATE, at_tempo, speak
 from localize.dub.tts import ENGINES, check_engine
 from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_voice_map
@@ -151,3 +153,24 @@ def fit_dub_stage(language: str) -> Stage:
                  makes={f"dub.{language}": "dub.wav", qc_artifact(f"fit.dub.{language}"): "qc.json"},
                  action=_fit_dub, reads=lambda j: {"language": language, "fitting": DEFAULTS, "rate": RATE},
                  force_group="fit.dub", language=language)
+
+
+def _mix(call: StageCall) -> None:
+    """The episode's sound ducked under the dub and the two summed (48 kHz mono), and the measured dub-to-background
+    ratio while the dub speaks."""
+    language = call.settings["language"]
+    placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
+    ducked, dub = ducked_background(call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg)
+    write_wav(call.output(f"mix.{language}"), mix(ducked, dub))
+    spans = [(line["start_ms"], line["end_ms"]) for line in placed]
+    atomic_write_json(call.output(f"mix_report.{language}"), {
+        "language": language, "rate": MIX_RATE, "ducking": DUCKING,
+        "dub_to_background_db": dub_to_background_db(ducked, dub, spans),
+    })
+
+
+def mix_stage(language: str) -> Stage:
+    return Stage(f"mix.{language}", 1, needs=("video", f"dub.{language}", qc_artifact(f"fit.dub.{language}")),
+                 makes={f"mix.{language}": "mix.wav", f"mix_report.{language}": "mix.json"}, action=_mix,
+                 reads=lambda j: {"language": language, "ducking": DUCKING, "rate": MIX_RATE}, force_group="mix",
+                 language=language, priced=("compute",))

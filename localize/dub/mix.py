@@ -1,0 +1,75 @@
+"""The dub over the episode's own sound: the original ducked under the dub while it speaks (a sidechain
+compressor keyed by the dub), so music and effects stay and the original dialogue gives way; the delivery
+profile's loudness is applied later, by the package, as for any episode.
+
+Peers lose the background (pyvideotrans #93 #109 #367) or leave the original voices as loud as the dub; here the
+dub-to-background ratio during speech is measured and reported, so a mix that buries the dub is seen.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from localize import children
+from localize.errors import BadInput
+
+MIX_RATE = 48_000  # what the packages' AAC carries
+# Ducking: the original drops by up to 8:1 above -34 dBFS of dub, within 20 ms, and comes back over 400 ms.
+DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400:makeup=1"
+
+
+def _read(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as wav:
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def ducked_background(video: Path, dub: Path, ffmpeg: str) -> tuple[np.ndarray, np.ndarray]:
+    """(the original's sound ducked under the dub, the dub), both mono float32 at ``MIX_RATE`` and as long as the
+    video's sound."""
+    with tempfile.TemporaryDirectory(prefix="localize-mix-") as folder:
+        background, speech = Path(folder) / "background.wav", Path(folder) / "speech.wav"
+        mono = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=mono"
+        graph = f"[0:a:0]{mono}[orig];[1:a]{mono},asplit=2[key][dub];[orig][key]{DUCKING}[ducked]"
+        result = children.run([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(video),
+                               "-i", str(dub), "-filter_complex", graph,
+                               "-map", "[ducked]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(background),
+                               "-map", "[dub]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(speech)], text=True)
+        if result.returncode != 0:
+            lines = result.stderr.strip().splitlines()
+            raise BadInput(f"ffmpeg could not mix the dub over {video.name}: {lines[-1] if lines else 'failed'}")
+        ducked, dubbed = _read(background), _read(speech)
+    length = len(ducked)
+    return ducked, np.pad(dubbed, (0, max(0, length - len(dubbed))))[:length]
+
+
+def mix(ducked: np.ndarray, dub: np.ndarray) -> np.ndarray:
+    """The two summed, kept under full scale (the package's loudness pass sets the level)."""
+    summed = ducked + dub
+    peak = float(np.abs(summed).max()) if len(summed) else 0.0
+    return summed / peak * 0.99 if peak > 0.99 else summed
+
+
+def dub_to_background_db(ducked: np.ndarray, dub: np.ndarray, spans_ms: Sequence[tuple[int, int]]) -> float | None:
+    """How much louder the dub is than what is left of the original while the dub speaks (RMS, dB); None when
+    there is no speech or no background at all."""
+    parts = [slice(start * MIX_RATE // 1000, end * MIX_RATE // 1000) for start, end in spans_ms]
+    speech = np.concatenate([dub[p] for p in parts]) if parts else np.zeros(0)
+    rest = np.concatenate([ducked[p] for p in parts]) if parts else np.zeros(0)
+    if not len(speech):
+        return None
+    loud, quiet = float(np.sqrt(np.mean(speech ** 2))), float(np.sqrt(np.mean(rest ** 2)))
+    return None if quiet == 0 or loud == 0 else round(20 * math.log10(loud / quiet), 1)
+
+
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(MIX_RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).round().astype("<i2").tobytes())
