@@ -72,10 +72,8 @@ class Engines:
     def _memory(self) -> TranslationMemory:
         """Exactly the units of the job's TMX files, in memory: what a draft can match is an input, so a unit
         removed from a file is gone from every lookup and content hashes decide what re-runs."""
-        memory = TranslationMemory(sqlite3.connect(":memory:", isolation_level=None))
-        for path in self.job.translation.tm:
-            memory.add(read_tmx(path, source_lang=self.job.source_language).units)
-        return memory
+        return TranslationMemory.in_memory(unit for path in self.job.translation.tm
+                                           for unit in read_tmx(path, source_lang=self.job.source_language).units)
 
     def _mt(self, language: str) -> MtEngine | None:
         """The machine engine for one target language (None: the job translates it with the TM only)."""

@@ -11,7 +11,6 @@ anew only what changed.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -229,12 +228,7 @@ def record_imports(job: Job, results: list[ImportResult]) -> None:
 
 def series_memory(job: Job) -> TranslationMemory:
     """The job's TMX files and every episode's approvals in every target language: the memory the series built."""
-    memory = TranslationMemory(sqlite3.connect(":memory:", isolation_level=None))
-    for path in job.translation.tm:
-        memory.add(read_tmx(path, source_lang=job.source_language).units)
-    for episode in job.episodes:
-        for language in job.targets:
-            path = job.approvals_file(episode.id, language)
-            if path.is_file():
-                memory.add(load_approvals(path).memory_units())
-    return memory
+    approvals = [job.approvals_file(episode.id, language) for episode in job.episodes for language in job.targets]
+    return TranslationMemory.in_memory([
+        *(unit for path in job.translation.tm for unit in read_tmx(path, source_lang=job.source_language).units),
+        *(unit for path in approvals if path.is_file() for unit in load_approvals(path).memory_units())])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -167,7 +166,7 @@ def tm_from_subtitles(source: str, target: str, source_lang: str, target_lang: s
     source_tag, target_tag = normalize_tag(source_lang), normalize_tag(target_lang)
     pairs = pair_by_time(list(read_track(Path(source), source_tag).cues),
                          list(read_track(Path(target), target_tag).cues), source_tag, target_tag)
-    memory = TranslationMemory(sqlite3.connect(":memory:"))
+    memory = TranslationMemory.in_memory()
     memory.add_approved([s for s, _ in pairs], [t for _, t in pairs], source_tag, target_tag,
                         f"subtitles:{Path(target).name}")
     atomic_write_bytes(Path(output), tmx_bytes(memory.units(target_tag)))

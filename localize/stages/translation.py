@@ -12,7 +12,6 @@ a review stage can slot in between:
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -72,10 +71,7 @@ def _memory(call: StageCall, language: str) -> TranslationMemory:
                 for unit in load_approvals(path).memory_units()]
     if not approved:
         return memory
-    series = TranslationMemory(sqlite3.connect(":memory:", isolation_level=None))
-    series.add(memory.units())
-    series.add(approved)
-    return series
+    return TranslationMemory.in_memory([*memory.units(), *approved])
 
 
 def _draft(call: StageCall, cues: str) -> Usage:

@@ -170,6 +170,13 @@ class TranslationMemory:
         self._data_version = self._current_version()
 
     @classmethod
+    def in_memory(cls, units: Iterable[TranslationUnit] = ()) -> TranslationMemory:
+        """A memory that lives in this process only, holding ``units``: a draft matches exactly its inputs."""
+        memory = cls(sqlite3.connect(":memory:", isolation_level=None))
+        memory.add(units)
+        return memory
+
+    @classmethod
     def open(cls, path: Path, *, create: bool = False) -> TranslationMemory:
         """A memory in a file of its own; BadInput if it is missing (unless ``create``) or not SQLite."""
         if path.is_dir():
