@@ -67,13 +67,19 @@ def _episode(job: Job, episode_id: str) -> Episode:
     return found
 
 
-def _outputs(job: Job, work_dir: Path, episode: Episode, stage: str) -> dict[str, Path]:
+def _outputs(job: Job, work_dir: Path, episode: Episode, *stages: str) -> list[dict[str, Path]]:
+    """The artifacts of each of ``stages`` of the episode (one look at the work store for all of them);
+    BadInput naming the first that is not done."""
     _cast_path(job)
-    state, paths = current_outputs(job, work_dir)[(episode.id, stage)]
-    if not paths:
-        raise BadInput(f"{episode.id}: its {stage} stage is {state}; run it first: localize run {job.path} "
-                       f"--episodes {episode.id}")
-    return paths
+    outputs = current_outputs(job, work_dir)
+    found = []
+    for stage in stages:
+        state, paths = outputs[(episode.id, stage)]
+        if not paths:
+            raise BadInput(f"{episode.id}: its {stage} stage is {state}; run it first: localize run {job.path} "
+                           f"--episodes {episode.id}")
+        found.append(paths)
+    return found
 
 
 def _proposals_path(work_dir: Path, episode: Episode) -> Path:
@@ -83,8 +89,9 @@ def _proposals_path(work_dir: Path, episode: Episode) -> Path:
 def propose(job: Job, work_dir: Path, episode_id: str) -> list[Proposal]:
     """The episode's voices as clusters, each with the cast member it matches now and its longest lines."""
     episode = _episode(job, episode_id)
-    cues: list[Cue] = cues_from_json(read_json(_outputs(job, work_dir, episode, "source_cues")["cues"]))
-    vectors = read_voices(_outputs(job, work_dir, episode, "voices")["voices"])
+    source, voices = _outputs(job, work_dir, episode, "source_cues", "voices")
+    cues: list[Cue] = cues_from_json(read_json(source["cues"]))
+    vectors = read_voices(voices["voices"])
     clusters, assignment = recognise(vectors, _cast(job), job.speakers.max_voices)
     proposals = []
     for cluster, match in enumerate(assignment.clusters):
@@ -106,7 +113,8 @@ def name_cluster(job: Job, work_dir: Path, episode_id: str, cluster: int, charac
     clusters = {c["cluster"]: c["cues"] for c in json.loads(path.read_text(encoding="utf-8"))["clusters"]}
     if cluster not in clusters:
         raise BadInput(f"cluster {cluster}: {episode.id} has clusters {', '.join(map(str, sorted(clusters)))}")
-    vectors = read_voices(_outputs(job, work_dir, episode, "voices")["voices"])
+    (voices,) = _outputs(job, work_dir, episode, "voices")
+    vectors = read_voices(voices["voices"])
     chosen = [vectors[i] for i in clusters[cluster] if vectors[i] is not None]
     if not chosen:
         raise BadInput(f"cluster {cluster} of {episode.id} has no line long enough to take a voiceprint from")
@@ -147,7 +155,8 @@ def enrol_from_subtitles(job: Job, work_dir: Path, episode_id: str, embedder: Sp
     if not named:
         raise BadInput(f"{episode.subtitles}: no cue names its speaker (ASS Name, WebVTT <v>, or 林凡： before "
                        "the line)")
-    samples = read_wav(_outputs(job, work_dir, episode, "ingest")["audio"])
+    (ingest,) = _outputs(job, work_dir, episode, "ingest")
+    samples = read_wav(ingest["audio"])
     vectors = embed_cues(embedder, samples, [(cue.start_ms, cue.end_ms) for _, cue in named])
     cast, counts = _cast(job), {}
     for name in dict.fromkeys(name for name, _ in named):

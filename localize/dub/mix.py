@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import math
 import tempfile
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from localize import children
+from localize.dub.pcm import read_wav
 from localize.errors import BadInput
 
 MIX_RATE = 48_000  # what the packages' AAC carries
 # Ducking: the original drops by up to 8:1 above -34 dBFS of dub, within 20 ms, and comes back over 400 ms.
 DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400:makeup=1"
-
-
-def _read(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as wav:
-        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.float32) / 32768
 
 
 def ducked_background(video: Path, dub: Path, ffmpeg: str) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +38,7 @@ def ducked_background(video: Path, dub: Path, ffmpeg: str) -> tuple[np.ndarray, 
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
             raise BadInput(f"ffmpeg could not mix the dub over {video.name}: {lines[-1] if lines else 'failed'}")
-        ducked, dubbed = _read(background), _read(speech)
+        ducked, dubbed = (read_wav(path).astype(np.float32) / 32768 for path in (background, speech))
     length = len(ducked)
     return ducked, np.pad(dubbed, (0, max(0, length - len(dubbed))))[:length]
 
@@ -65,11 +60,3 @@ def dub_to_background_db(ducked: np.ndarray, dub: np.ndarray, spans_ms: Sequence
         return None
     loud, quiet = float(np.sqrt(np.mean(speech ** 2))), float(np.sqrt(np.mean(rest ** 2)))
     return None if quiet == 0 or loud == 0 else round(20 * math.log10(loud / quiet), 1)
-
-
-def write_wav(path: Path, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(MIX_RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).round().astype("<i2").tobytes())

@@ -11,19 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
-from localize import children
 from localize.dub.fitting import SpeechUnit, atempo_chain
+from localize.dub.pcm import filter_samples, pcm16
 from localize.dub.pitch import shift_pitch
 from localize.dub.tts import TtsEngine
 from localize.dub.voices import VoiceChoice
-from localize.errors import Unavailable
 
 RATE = 24_000  # Kokoro's own rate; Piper's 22.05 kHz is resampled up to it
 CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS tts_cache (
@@ -70,7 +67,7 @@ def to_pcm(audio: np.ndarray, sample_rate: int, voice: VoiceChoice, ffmpeg: str)
     if sample_rate != RATE and len(audio):
         positions = np.arange(round(len(audio) * RATE / sample_rate)) * (sample_rate / RATE)
         audio = np.interp(positions, np.arange(len(audio)), audio)  # speech sits far below both Nyquists
-    return (np.clip(audio, -1.0, 1.0) * 32767).round().astype("<i2")
+    return pcm16(audio)
 
 
 def speak(units: Sequence[SpeechUnit], voices: Sequence[VoiceChoice], language: str,
@@ -93,13 +90,4 @@ def at_tempo(pcm: np.ndarray, tempo: float, ffmpeg: str) -> np.ndarray:
     """16-bit speech at ``RATE`` played ``tempo`` times faster, pitch kept (ffmpeg's atempo; 1.0 is left alone)."""
     if tempo == 1.0 or not len(pcm):
         return pcm
-    with tempfile.TemporaryDirectory(prefix="localize-tempo-") as folder:
-        source = Path(folder) / "line.s16"
-        pcm.astype("<i2").tofile(source)
-        result = children.run([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "s16le", "-ar",
-                               str(RATE), "-ac", "1", "-i", str(source), "-af", atempo_chain(tempo), "-f", "s16le",
-                               "-ac", "1", "-"])
-    if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        raise Unavailable(f"ffmpeg could not change the dub's tempo ({lines[-1] if lines else result.returncode})")
-    return np.frombuffer(result.stdout, dtype="<i2")
+    return filter_samples(pcm, RATE, atempo_chain(tempo), ffmpeg, "change the dub's tempo")

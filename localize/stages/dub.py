@@ -13,7 +13,6 @@ synthesized, priced at ``tts_second``.
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ import numpy as np
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
 from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
-from localize.dub.mix import DUCKING, MIX_RATE, dub_to_background_db, ducked_background, mix, write_wav
+from localize.dub.mix import DUCKING, MIX_RATE, dub_to_background_db, ducked_background, mix
+from localize.dub.pcm import pcm16, read_wav, write_wav
 from localize.dub.speech import RATE, at_tempo, speak
 from localize.dub.tts import ENGINES, check_engine
 from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_voice_map
@@ -55,12 +55,8 @@ def _tts(call: StageCall) -> Usage:
     chosen = [voices.get(unit.speaker, {}).get(language, call.settings["narrator"]) for unit in units]
     lines = speak(units, chosen, language, lambda name: call.engine(f"tts.{name}"), call.engine("tts_cache"),
                   call.ffmpeg)
-    with wave.open(str(call.output(f"speech.{language}")), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        for line in lines:
-            out.writeframes(line.pcm.tobytes())
+    write_wav(call.output(f"speech.{language}"), np.concatenate([line.pcm for line in lines] or [np.zeros(0, "<i2")]),
+              RATE)
     offset, listed = 0, []
     for line in lines:
         listed.append({"cues": list(line.unit.cues), "start_ms": line.unit.start_ms, "end_ms": line.unit.end_ms,
@@ -108,8 +104,7 @@ def tts_stage(language: str, job: Job) -> Stage:
 
 
 def _read_speech(path: Path, listed: list[dict]) -> list[np.ndarray]:
-    with wave.open(str(path)) as wav:
-        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    samples = read_wav(path)
     return [samples[line["offset"]:line["offset"] + line["samples"]] for line in listed]
 
 
@@ -130,11 +125,7 @@ def _fit_dub(call: StageCall) -> None:
         room = min((placed.end_ms - placed.start_ms) * RATE // 1000, len(stem) - start)
         spoken = at_tempo(pcm, placed.tempo, call.ffmpeg)[:room]
         stem[start:start + len(spoken)] = spoken
-    with wave.open(str(call.output(f"dub.{language}")), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(stem.tobytes())
+    write_wav(call.output(f"dub.{language}"), stem, RATE)
     violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms)
     atomic_write_json(call.output(qc_artifact(f"fit.dub.{language}")), {
         "passed": not violations, "language": language,
@@ -161,7 +152,7 @@ def _mix(call: StageCall) -> None:
     language = call.settings["language"]
     placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
     ducked, dub = ducked_background(call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg)
-    write_wav(call.output(f"mix.{language}"), mix(ducked, dub))
+    write_wav(call.output(f"mix.{language}"), pcm16(mix(ducked, dub)), MIX_RATE)
     spans = [(line["start_ms"], line["end_ms"]) for line in placed]
     atomic_write_json(call.output(f"mix_report.{language}"), {
         "language": language, "rate": MIX_RATE, "ducking": DUCKING,

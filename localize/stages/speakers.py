@@ -67,16 +67,20 @@ def _voices(call: StageCall) -> None:
 
 
 def read_voices(path: Path) -> list[np.ndarray | None]:
-    return [None if row is None else np.array(row, dtype=np.float32) for row in read_json(path)["vectors"]]
+    return _vectors(read_json(path))
 
 
-def speaker_changes(path: Path, cast: Cast) -> dict[int, tuple[int, str, str]]:
+def _vectors(voices: dict[str, Any]) -> list[np.ndarray | None]:
+    return [None if row is None else np.array(row, dtype=np.float32) for row in voices["vectors"]]
+
+
+def speaker_changes(turns: list[dict[str, Any] | None], cast: Cast) -> dict[int, tuple[int, str, str]]:
     """Cue position (from 0) → (ms, first, second) for the cues whose two sides of their quietest moment sound
     like two different cast members, both over the threshold: two speakers' lines merged into one cue."""
     changes = {}
     if not any(m.voiceprints for m in cast.members):
         return changes
-    for index, turn in enumerate(read_json(path)["turns"]):
+    for index, turn in enumerate(turns):
         if turn is None:
             continue
         names, scores = voice_scores(np.array(turn["sides"], dtype=np.float32), cast)
@@ -114,10 +118,11 @@ def _rounded(score: float | None) -> float | None:
 def _speakers(call: StageCall) -> None:
     cues = cues_from_json(read_json(call.inputs["cues"]))
     cast = load_cast(call.inputs["cast"]) if "cast" in call.inputs else Cast(series="")
-    clusters, assignment = recognise(read_voices(call.inputs["voices"]), cast, call.settings["max_voices"])
+    voices = read_json(call.inputs["voices"])
+    clusters, assignment = recognise(_vectors(voices), cast, call.settings["max_voices"])
     named = [replace(cue, speaker="" if found.speaker == UNKNOWN else found.speaker)
              for cue, found in zip(cues, assignment.cues, strict=True)]
-    named, changes = _with_turns(named, speaker_changes(call.inputs["voices"], cast))
+    named, changes = _with_turns(named, speaker_changes(voices["turns"], cast))
     atomic_write_json(call.output("speaker_cues"), cues_to_json(named, read_json(call.inputs["cues"])["language"]))
     rows = [{"cue": number, "speaker": found.speaker, "cluster": found.cluster, "score": _rounded(found.score),
              "flags": list(found.flags)}
