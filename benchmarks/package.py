@@ -41,6 +41,7 @@ from localize.media import find_ffmpeg, probe
 from localize.model import Track
 from localize.package import build as package
 from localize.package import burn, loudness
+from localize.package.audio import ORIGINAL, SoundTrack, sound_args
 from localize.package.profiles import DeliveryProfile, load_delivery_profile
 from localize.subtitles.profiles import screen, shipped_profiles
 
@@ -78,12 +79,17 @@ class Command:
         return Command(self.argv[:-1] + [str(target)], self.cwd)
 
 
+def original_sound(audio_filter: str) -> list[SoundTrack]:
+    """The episode's own sound with its loudness pass, the one track a package without a dub carries."""
+    return [SoundTrack("zh", ORIGINAL, None, audio_filter)]
+
+
 def mux_command(track: Track, profile: DeliveryProfile, ffmpeg: str, audio_filter: str, work: Path) -> Command:
     """The command ``package._mux`` runs for ``track`` (soft mov_text, loudness-normalised AAC)."""
     inputs = work / "mux"
     inputs.mkdir()
-    return Command(package.mux_command(VIDEO, [track], profile, work / "soft.mp4", package.Release("ep01"), "zh",
-                                       ffmpeg, inputs, audio_filter))
+    return Command(package.mux_command(VIDEO, [track], profile, work / "soft.mp4", package.Release("ep01"),
+                                       ffmpeg, inputs, original_sound(audio_filter)))
 
 
 def burn_command(track: Track, profile: DeliveryProfile, ffmpeg: str, audio_filter: str, work: Path) -> Command:
@@ -92,7 +98,7 @@ def burn_command(track: Track, profile: DeliveryProfile, ffmpeg: str, audio_filt
     folder = work / "burn"
     folder.mkdir()
     return Command(burn.burn_command(VIDEO, track, profile, SAMPLE_BAND, screen(profile.subtitle_profile), clearance,
-                                     work / "burn.mp4", ffmpeg, [], audio_filter, folder), folder)
+                                     work / "burn.mp4", ffmpeg, [], original_sound(audio_filter), folder), folder)
 
 
 def child_cpu() -> float:
@@ -135,7 +141,8 @@ def rows(work: Path, ffmpeg: str) -> dict[str, Row]:
 
     soft_filter, burn_filter = analysis(soft), analysis(burned)
     mux = mux_command(track, soft, ffmpeg, soft_filter, work)
-    copy = mux.swapped(burn.audio_args(soft, soft_filter), ["-c:a", "copy"]).writing(work / "soft-copy.mp4")
+    encode = sound_args(original_sound(soft_filter), soft, first_input=2).codecs
+    copy = mux.swapped(encode, ["-c:a", "copy"]).writing(work / "soft-copy.mp4")
     burning = burn_command(track, burned, ffmpeg, burn_filter, work)
     graph = burn.filtergraph(burned.mask_method, SAMPLE_BAND)
     bare = burning.swapped(["-filter_complex", graph, "-map", "[v]"], ["-map", "0:v:0"]).writing(work / "bare.mp4")

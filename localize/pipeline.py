@@ -269,13 +269,18 @@ class Runner:
         self.reporter.stage_finished(episode, stage.name, status == "cached", seconds)
         run.outcome.stages.append(StageOutcome(stage.name, status, round(seconds, 3),
                                                {n: o["path"] for n, o in outputs.items()}))
+        inherited = next((run.flagged[need] for need in stage.needs if need in run.flagged), None)
+        if inherited:  # made from an artifact that failed QC (the dub's mix of a dub cut short): flagged too
+            run.flagged.update({name: inherited for name in outputs if name != qc_artifact(stage.name)})
         report = outputs.get(qc_artifact(stage.name))
         if report:
             qc = json.loads((self.store.root / report["path"]).read_text(encoding="utf-8"))
             run.outcome.qc[report["path"]] = {k: v for k, v in qc.items() if k not in ("violations", "warnings")}
             if not qc["passed"]:
                 verdict = qc_verdict(stage.name, qc, self.store.root / report["path"])
-                run.flagged.update({name: verdict for name in outputs if name != qc_artifact(stage.name)})
+                # A check that makes nothing else (the dub's intelligibility) flags its report: what needs it waits.
+                made = [name for name in outputs if name != qc_artifact(stage.name)] or list(outputs)
+                run.flagged.update({name: verdict for name in made})
                 self.stopped = self.fail_fast
 
 

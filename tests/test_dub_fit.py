@@ -3,6 +3,7 @@ property test: whatever the cues and speech lengths, placed lines never overlap 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from localize.dub.fitting import (
     rubberband_filter,
     synthesis_units,
 )
+from localize.dub.pcm import trim_silence
 from localize.errors import BadInput
 from localize.model import Cue
 
@@ -229,3 +231,13 @@ def test_placed_lines_never_overlap_and_stay_on_their_cues(episode):
     violations = check_dub(lines, cues, video_end_ms=video_end_ms, retime=retime)
     assert {v.rule for v in violations} <= {"cut"}
     assert [v.cue for v in violations] == [line.cues[0] + 1 for line in lines if OVERRUN in line.flags]
+
+
+def test_the_silence_an_engine_pads_a_line_with_is_trimmed_to_the_onset_and_decay():
+    rate = 24_000
+    speech = np.where(np.arange(rate // 2) % 2, 8000, -8000).astype("<i2")  # 500 ms, every sample loud
+    hiss = np.full(rate // 4, 50, dtype="<i2")  # 250 ms either side, 44 dB under the speech: silence here
+    trimmed = trim_silence(np.concatenate([hiss, speech, hiss]), rate, floor_db=-40.0, lead_ms=30, tail_ms=80)
+    assert len(trimmed) == len(speech) + (30 + 80) * rate // 1000
+    assert np.array_equal(trimmed[720:720 + len(speech)], speech)
+    assert trim_silence(np.zeros(rate, dtype="<i2"), rate, floor_db=-40.0, lead_ms=30, tail_ms=80).size == 0

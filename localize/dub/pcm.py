@@ -20,6 +20,19 @@ def pcm16(samples: np.ndarray) -> np.ndarray:
     return (np.clip(samples, -1.0, 1.0) * 32767).round().astype("<i2")
 
 
+def trim_silence(pcm: np.ndarray, rate: int, floor_db: float, lead_ms: int, tail_ms: int) -> np.ndarray:
+    """``pcm`` without the silence at either end, keeping ``lead_ms`` before the first sample louder than
+    ``floor_db`` under the loudest and ``tail_ms`` after the last (the breath and decay of the voice)."""
+    if not len(pcm):
+        return pcm
+    magnitude = np.abs(pcm.astype(np.int32))
+    loud = np.flatnonzero(magnitude > magnitude.max() * 10 ** (floor_db / 20))
+    if not len(loud):
+        return pcm[:0]
+    start = max(0, loud[0] - lead_ms * rate // 1000)
+    return pcm[start:loud[-1] + 1 + tail_ms * rate // 1000]
+
+
 def write_wav(path: Path, pcm: np.ndarray, rate: int) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

@@ -17,12 +17,15 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from localize.dub.fitting import SpeechUnit, atempo_chain
-from localize.dub.pcm import filter_samples, pcm16
+from localize.dub.pcm import filter_samples, pcm16, trim_silence
 from localize.dub.pitch import shift_pitch
 from localize.dub.tts import TtsEngine
 from localize.dub.voices import VoiceChoice
 
 RATE = 24_000  # Kokoro's own rate; Piper's 22.05 kHz is resampled up to it
+# Engines pad a line with silence (Kokoro up to 0.2 s before and 0.5 s after): time the dub has to make up by
+# speeding up. Each line keeps this much around its speech, the onset and the voice's decay (dB under its peak).
+TRIM = {"floor_db": -40.0, "lead_ms": 30, "tail_ms": 80}
 CACHE_SCHEMA = """CREATE TABLE IF NOT EXISTS tts_cache (
     request_sha256 TEXT PRIMARY KEY, identity TEXT NOT NULL, pcm BLOB NOT NULL)"""
 
@@ -36,7 +39,7 @@ class TtsCache:
 
     @staticmethod
     def key(identity: str, language: str, text: str, voice: VoiceChoice) -> str:
-        payload = json.dumps([identity, language, text, asdict(voice), RATE], ensure_ascii=False, sort_keys=True)
+        payload = json.dumps([identity, language, text, asdict(voice), RATE, TRIM], ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def get(self, key: str) -> np.ndarray | None:
@@ -62,12 +65,12 @@ class Line:
 
 
 def to_pcm(audio: np.ndarray, sample_rate: int, voice: VoiceChoice, ffmpeg: str) -> np.ndarray:
-    """An engine's float samples as 16-bit PCM at ``RATE``, shifted by the voice's pitch."""
+    """An engine's float samples as 16-bit PCM at ``RATE``, shifted by the voice's pitch, silence trimmed."""
     audio = shift_pitch(audio, sample_rate, voice.pitch, ffmpeg)
     if sample_rate != RATE and len(audio):
         positions = np.arange(round(len(audio) * RATE / sample_rate)) * (sample_rate / RATE)
         audio = np.interp(positions, np.arange(len(audio)), audio)  # speech sits far below both Nyquists
-    return pcm16(audio)
+    return trim_silence(pcm16(audio), RATE, **TRIM)
 
 
 def speak(units: Sequence[SpeechUnit], voices: Sequence[VoiceChoice], language: str,

@@ -26,16 +26,15 @@ from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 from localize.formats import read_track, render_track
 from localize.languages import normalize_tag
 from localize.model import Track
-from localize.package import burn, loudness
+from localize.package import burn
+from localize.package.audio import DUB, SoundTrack, sound_args, sound_tracks
 from localize.package.band import find_band, load_ocr
 from localize.package.profiles import AUTO, DeliveryProfile
-from localize.package.qc import MANIFEST, Failure, check_package, describe_streams, iso639_2
+from localize.package.qc import MANIFEST, Failure, check_package, describe_streams, iso639_2, language_name
 from localize.store import atomic_write_text, sha256_file
 from localize.subtitles.profiles import load_profile, screen, shipped_profiles
 from localize.subtitles.qc import check_track, report
 
-NAMES = {"en": "English", "zh": "Chinese", "yue": "Cantonese", "es": "Spanish", "pt": "Portuguese",
-         "id": "Indonesian", "th": "Thai", "vi": "Vietnamese", "ar": "Arabic", "ko": "Korean", "ja": "Japanese"}
 _BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
 
 
@@ -116,12 +115,14 @@ def build_package(video: Path, subs: list[tuple[str, Path]], profile: DeliveryPr
 def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
                      audio_language: str = "zh", ffmpeg: str | None = None,
                      mask_band: tuple[int, int] | str | None = AUTO, origins: list[str] | None = None,
-                     flags: dict[str, list[dict[str, Any]]] | None = None) -> tuple[dict[str, Any], list[Failure]]:
+                     flags: dict[str, list[dict[str, Any]]] | None = None,
+                     dubs: dict[str, Dub] | None = None) -> tuple[dict[str, Any], list[Failure]]:
     """Build the package into the existing ``folder`` and check it once: (manifest, package QC failures).
     Tracks that break the profile's subtitle rules fail before anything is built (PackageQCFailed naming the
     command that shows why); ``origins`` names where each track came from, for that message. ``flags``: checks
     that tracks failed earlier and are delivered anyway (the job's ``qc.deliver_flagged``): such a package is
-    built whatever the subtitle rules find too, and its manifest carries every flag."""
+    built whatever the subtitle rules find too, and its manifest carries every flag. ``dubs``: each dubbed
+    language's mix and the voices in it, carried as the profile's ``audio.tracks`` says."""
     burned = profile.subtitles == "burned"
     if burned and len(tracks) != 1:
         raise BadInput(f"profile '{profile.name}' burns one language in; give exactly one --subs LANG=FILE")
@@ -154,11 +155,22 @@ def assemble_package(video: Path, tracks: list[Track], profile: DeliveryProfile,
             raise PackageQCFailed(f"subtitle QC failed for {lang} ({origin}): {len(violations)} violations "
                                   f"({', '.join(rules_hit)}); run: localize qc subs {origin} --profile "
                                   f"{profile.subtitle_profile} --lang {lang} --video {video}")
-    audio_filter = loudness.normalize_filter(video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
-                                             profile.sample_rate)
-    manifest = _assemble(video, tracks, profile, folder, release, audio_language, ffmpeg, qc_reports,
-                         audio_filter, band, flags)
+    dubs = dubs or {}
+    sound = sound_tracks(video, audio_language, {language: dub.mix for language, dub in dubs.items()}, profile,
+                         ffmpeg)
+    manifest = _assemble(video, tracks, profile, folder, release, ffmpeg, qc_reports, sound, band, flags, dubs)
     return manifest, check_package(folder, profile)
+
+
+@dataclass(frozen=True)
+class Dub:
+    """A dubbed language's mix and who voiced it, as the manifest lists them."""
+
+    mix: Path
+    voices: dict[str, str]  # speaker → "engine voice"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"voices": self.voices, "engines": sorted({voice.split(" ")[0] for voice in self.voices.values()})}
 
 
 def flag(check: str, rules: list[str]) -> dict[str, Any]:
@@ -176,17 +188,17 @@ def _can_copy_video(info: media.Probe, profile: DeliveryProfile) -> bool:
 
 
 def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder: Path, release: Release,
-              audio_language: str, ffmpeg: str, qc_reports: dict[str, dict], audio_filter: str,
-              band: tuple[int, int] | None = None, flags: dict[str, Any] | None = None) -> dict[str, Any]:
+              ffmpeg: str, qc_reports: dict[str, dict], sound: list[SoundTrack],
+              band: tuple[int, int] | None, flags: dict[str, Any], dubs: dict[str, Dub]) -> dict[str, Any]:
     first = tracks[0].language
     mp4 = folder / f"{profile.stem(release.series_slug, release.episode, first)}.mp4"
     if profile.subtitles == "burned":
-        tags = _metadata_args(release, profile) + ["-metadata:s:a:0", f"language={iso639_2(audio_language)}"]
         burn.burn(video, tracks[0], profile, band, screen(profile.subtitle_profile),
-                  int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, tags, audio_filter)
+                  int(shipped_profiles()["burned_in_clearance_px"]), mp4, ffmpeg, _metadata_args(release, profile),
+                  sound)
     else:
         soft = tracks if profile.subtitles == "mov_text" else []
-        _mux(video, soft, profile, mp4, release, audio_language, ffmpeg, folder, audio_filter)
+        _mux(video, soft, profile, mp4, release, ffmpeg, folder, sound)
     sidecars = []
     for track in tracks if profile.subtitles == "sidecar" else []:
         for fmt in profile.sidecars:
@@ -199,6 +211,8 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
         "profile": profile.name,
         "series": release.series_slug, "episode": release.episode,
         "languages": [track.language for track in tracks],
+        "audio": [{**track.to_json(), **(dubs[track.language].to_json() if track.kind == DUB else {})}
+                  for track in sound],
         **({"burn": {"mask": profile.mask_method if band else None, "band": list(band) if band else None,
                      "preset": profile.video_preset}} if profile.subtitles == "burned" else {}),
         "metadata": dict(release.metadata(profile)),
@@ -213,39 +227,38 @@ def _assemble(video: Path, tracks: list[Track], profile: DeliveryProfile, folder
 
 
 def mux_command(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
-                audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> list[str]:
+                ffmpeg: str, folder: Path, sound: list[SoundTrack]) -> list[str]:
     """The ffmpeg command that stream-copies the picture (re-encodes it when the source's codec or frame is not
-    the profile's), normalises the sound and adds one tagged mov_text track per language (the first is the
-    default). It reads the tracks from ``.input.<n>.srt`` files it writes into ``folder``."""
+    the profile's), carries the sound tracks, each normalised, and adds one tagged mov_text track per language
+    (the first is the default). It reads the tracks from ``.input.<n>.srt`` files it writes into ``folder``."""
     info = media.probe(video)
     if _can_copy_video(info, profile):
-        codecs = ["-c:v", "copy", *burn.audio_args(profile, audio_filter), *_BITEXACT]
+        codecs = ["-c:v", "copy", *_BITEXACT]
     else:
         fps = Fraction(info.fps) if info.fps else None
         size = profile.rescale(info.path, info.width, info.height)
         scale = ["-vf", f"scale={size[0]}:{size[1]}:flags=lanczos"] if size else []
-        codecs = [*scale, *burn.encode_args(profile, fps, audio_filter), "-fflags", "+bitexact", "-flags:a",
-                  "+bitexact"]
-    inputs, maps, tags = ["-i", str(video)], ["-map", "0:v:0", "-map", "0:a:0"], []
+        codecs = [*scale, *burn.encode_args(profile, fps), "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    inputs, subtitle_maps, tags = ["-i", str(video)], [], []
     for number, track in enumerate(tracks):
         srt = folder / f".input.{number}.srt"  # validated cues rendered once, whatever format came in
         srt.write_text(render_track(track, "srt"), encoding="utf-8")
-        primary = track.language.split("-")[0]
         inputs += ["-i", str(srt)]
-        maps += ["-map", f"{number + 1}:0"]
+        subtitle_maps += ["-map", f"{number + 1}:0"]
         tags += [f"-metadata:s:s:{number}", f"language={iso639_2(track.language)}",
-                 f"-metadata:s:s:{number}", f"title={NAMES.get(primary, track.language)}",
+                 f"-metadata:s:s:{number}", f"title={language_name(track.language)}",
                  f"-disposition:s:{number}", "default" if number == 0 else "0"]
-    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *maps, *codecs,
+    audio = sound_args(sound, profile, first_input=len(tracks) + 1)
+    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *inputs, *audio.inputs,
+            "-map", "0:v:0", *audio.maps, *subtitle_maps, *codecs, *audio.codecs,
             "-c:s", "mov_text", "-map_metadata", "-1", "-map_chapters", "-1", *_metadata_args(release, profile),
-            "-metadata:s:a:0", f"language={iso639_2(audio_language)}", *tags, "-movflags", "+faststart",
-            str(target)]
+            *tags, "-movflags", "+faststart", str(target)]
 
 
 def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Path, release: Release,
-         audio_language: str, ffmpeg: str, folder: Path, audio_filter: str) -> None:
+         ffmpeg: str, folder: Path, sound: list[SoundTrack]) -> None:
     """Run ``mux_command``, then remove the subtitle inputs it wrote."""
-    command = mux_command(video, tracks, profile, target, release, audio_language, ffmpeg, folder, audio_filter)
+    command = mux_command(video, tracks, profile, target, release, ffmpeg, folder, sound)
     done = children.run(command, text=True)
     for srt in folder.glob(".input.*.srt"):
         srt.unlink()

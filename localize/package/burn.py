@@ -19,6 +19,7 @@ from localize import children, media
 from localize.errors import BadInput
 from localize.formats import ass
 from localize.model import Track
+from localize.package.audio import SoundTrack, sound_args
 from localize.package.profiles import DeliveryProfile
 from localize.subtitles.profiles import Screen
 
@@ -99,27 +100,23 @@ def filtergraph(method: str | None, band: tuple[int, int] | None, scale: tuple[i
     return f"{mask},{subtitles}"
 
 
-def audio_args(profile: DeliveryProfile, audio_filter: str) -> list[str]:
-    """AAC at the profile's rate through ``audio_filter`` (the loudness pass): every package re-encodes sound."""
-    return ["-af", audio_filter, "-c:a", "aac", "-ar", str(profile.sample_rate), "-b:a", "192k"]
-
-
-def encode_args(profile: DeliveryProfile, fps: Fraction | None, audio_filter: str) -> list[str]:
-    """libx264 High 4:2:0 per profile, closed GOP of half a second, moov first; audio normalised."""
+def encode_args(profile: DeliveryProfile, fps: Fraction | None) -> list[str]:
+    """libx264 High 4:2:0 per profile, closed GOP of half a second."""
     gop = max(1, round((fps or Fraction(25)) / 2))
     rate = (["-b:v", profile.video_bitrate, "-maxrate", profile.video_bitrate, "-bufsize", profile.video_bitrate]
             if profile.video_bitrate else ["-crf", str(profile.video_crf if profile.video_crf is not None else 20)])
     return ["-c:v", "libx264", "-profile:v", profile.video_profile.lower(), "-pix_fmt", "yuv420p",
             "-preset", profile.video_preset, *rate, "-g", str(gop), "-keyint_min", str(gop),
-            "-flags:v", "+bitexact+cgop", *audio_args(profile, audio_filter)]
+            "-flags:v", "+bitexact+cgop"]
 
 
 def burn_command(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None,
-                 screen: Screen, clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str,
-                 work: Path) -> list[str]:
+                 screen: Screen, clearance_px: int, target: Path, ffmpeg: str, tags: list[str],
+                 sound: list[SoundTrack], work: Path) -> list[str]:
     """The ffmpeg command that encodes ``video`` with the band masked and ``track`` burned in to ``target``; it
     writes ``burn.ass`` and a ``fonts`` link into ``work``, the folder the command must run in (tags: extra
-    ffmpeg args; ``audio_filter``: the loudness pass; ``band``: None when the source has no burned-in subtitles)."""
+    ffmpeg args; ``sound``: the sound tracks, each with its loudness pass; ``band``: None when the source has no
+    burned-in subtitles)."""
     if band is not None and profile.mask_method is None:
         raise BadInput(f"profile '{profile.name}' burns subtitles in but names no mask method (blur or box)")
     info = media.probe(video)
@@ -133,17 +130,18 @@ def burn_command(video: Path, track: Track, profile: DeliveryProfile, band: tupl
                                    encoding="utf-8")
     (work / "fonts").symlink_to(fonts_dir(), target_is_directory=True)
     fps = Fraction(info.fps) if info.fps else None
+    audio = sound_args(sound, profile, first_input=1)
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-i", str(video.resolve()), "-filter_complex", filtergraph(profile.mask_method, band, size),
-            "-map", "[v]", "-map", "0:a:0", *encode_args(profile, fps, audio_filter), "-fflags", "+bitexact",
+            "-i", str(video.resolve()), *audio.inputs, "-filter_complex", filtergraph(profile.mask_method, band, size),
+            "-map", "[v]", *audio.maps, *encode_args(profile, fps), *audio.codecs, "-fflags", "+bitexact",
             "-flags:a", "+bitexact", *tags, "-movflags", "+faststart", str(target.resolve())]
 
 
 def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, int] | None, screen: Screen,
-         clearance_px: int, target: Path, ffmpeg: str, tags: list[str], audio_filter: str) -> None:
+         clearance_px: int, target: Path, ffmpeg: str, tags: list[str], sound: list[SoundTrack]) -> None:
     """Run ``burn_command`` in a temp folder that is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="localize-burn.") as work:
-        command = burn_command(video, track, profile, band, screen, clearance_px, target, ffmpeg, tags, audio_filter,
+        command = burn_command(video, track, profile, band, screen, clearance_px, target, ffmpeg, tags, sound,
                                Path(work))
         done = children.run(command, text=True, cwd=Path(work))
     if done.returncode != 0:

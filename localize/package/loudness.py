@@ -28,9 +28,10 @@ class Loudness:
     true_peak_dbtp: float
 
 
-def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str) -> str:
-    """Run ``audio_filter`` over the first audio stream and return ffmpeg's log, where both meters report."""
-    command = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(media), "-map", "0:a:0",
+def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str, stream: int = 0) -> str:
+    """Run ``audio_filter`` over an audio stream (the first by default) and return ffmpeg's log, where both
+    meters report."""
+    command = [ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-i", str(media), "-map", f"0:a:{stream}",
                "-af", audio_filter, "-f", "null", "-"]
     done = children.run(command, text=True)
     if done.returncode != 0:
@@ -40,24 +41,27 @@ def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str) -> str:
 
 
 def normalize_filter(media: Path, target_lufs: float, true_peak_dbtp: float, ffmpeg: str,
-                     sample_rate: int) -> str:
-    """The second-pass loudnorm filter for ``media``, from a first pass that measures it."""
+                     sample_rate: int, before: str = "") -> str:
+    """The second-pass loudnorm filter for ``media``, from a first pass that measures it; ``before``: a filter
+    that shapes the sound first (the dub's mono made stereo), in both passes, so what is measured is delivered."""
     peak = true_peak_dbtp - PEAK_HEADROOM_DB
-    log = _audio_filter_run(ffmpeg, media, f"loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:print_format=json")
+    first = f"{before}," if before else ""
+    log = _audio_filter_run(ffmpeg, media, f"{first}loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:print_format=json")
     found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
     if found is None:
         raise BadInput(f"ffmpeg loudnorm printed no measurement for {media}")
     measured = json.loads(found.group(0))
     # loudnorm works at 192 kHz internally; resample back to the delivery rate in the same graph.
-    return (f"loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:measured_I={measured['input_i']}"
+    return (f"{first}loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:measured_I={measured['input_i']}"
             f":measured_TP={measured['input_tp']}:measured_LRA={measured['input_lra']}"
             f":measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}:linear=true,"
             f"aresample={sample_rate}")
 
 
-def measure(media: Path, ffmpeg: str) -> Loudness:
-    """Integrated loudness and true peak of ``media``'s first audio stream (EBU R128 meter)."""
-    log = _audio_filter_run(ffmpeg, media, "ebur128=peak=true")
+def measure(media: Path, ffmpeg: str, stream: int = 0) -> Loudness:
+    """Integrated loudness and true peak of one of ``media``'s audio streams, the first by default (EBU R128
+    meter)."""
+    log = _audio_filter_run(ffmpeg, media, "ebur128=peak=true", stream)
     summary = log[log.rfind("Summary:"):]
     integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
     peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)

@@ -26,6 +26,7 @@ DATA_FILE = Path("localize/data/delivery_profiles.yaml")
 SUBTITLE_MODES = ("mov_text", "burned", "sidecar")
 SIDECAR_FORMATS = ("srt", "vtt", "ttml")
 MASK_METHODS = ("blur", "box")
+AUDIO_TRACKS = ("original", "dub", "dub+original")  # what sound a package carries (package/audio.py)
 AUTO = "auto"  # mask band found by OCR over sampled frames (localize/band.py)
 _KEYS = ("container", "video", "audio", "frame", "subtitles", "sidecars", "subtitle_profile", "loudness",
          "naming", "metadata", "mask")
@@ -55,6 +56,9 @@ class DeliveryProfile:
     # "auto" to find it with OCR; None when the source has no burned-in subtitles.
     mask_method: str | None = None
     mask_band: tuple[int, int] | str | None = None
+    # The sound tracks: the original, the dub alone, or the dub (default) then the original; a language the job
+    # does not dub carries its original sound.
+    audio_tracks: str = "dub+original"
 
     @property
     def detects_band(self) -> bool:
@@ -110,7 +114,7 @@ def _parse(name: str, data: Any, file: Path, where: str) -> DeliveryProfile:
     entry = Section(file, where, data, _KEYS)
     video = Section(file, f"{where}.video", entry.get("video", dict), ("codec", "profile", "preset", "crf", "bitrate"))
     mask = Section(file, f"{where}.mask", entry.get("mask", dict, {}), ("method", "band"))
-    audio = Section(file, f"{where}.audio", entry.get("audio", dict), ("codec", "sample_rate"))
+    audio = Section(file, f"{where}.audio", entry.get("audio", dict), ("codec", "sample_rate", "tracks"))
     loudness = Section(file, f"{where}.loudness", entry.get("loudness", dict), ("target_lufs", "true_peak_dbtp"))
     frame = entry.get("frame", lambda v: (int(v[0]), int(v[1])), None)
     sidecars = tuple(choice(SIDECAR_FORMATS)(f) for f in entry.get("sidecars", list, []))
@@ -137,6 +141,7 @@ def _parse(name: str, data: Any, file: Path, where: str) -> DeliveryProfile:
         video_bitrate=video.get("bitrate", text, None),
         mask_method=mask.get("method", choice(MASK_METHODS), None),
         mask_band=mask.get("band", parse_band, None),
+        audio_tracks=audio.get("tracks", choice(AUDIO_TRACKS), "dub+original"),
     )
 
 

@@ -27,6 +27,9 @@ ISO639_2 = {"en": "eng", "zh": "chi", "yue": "chi", "cmn": "chi", "es": "spa", "
             "th": "tha", "vi": "vie", "ar": "ara", "ko": "kor", "ja": "jpn", "fr": "fre", "de": "ger",
             "ru": "rus", "ms": "may", "fil": "fil", "tl": "tgl", "hi": "hin", "tr": "tur", "it": "ita"}
 
+NAMES = {"en": "English", "zh": "Chinese", "yue": "Cantonese", "es": "Spanish", "pt": "Portuguese",
+         "id": "Indonesian", "th": "Thai", "vi": "Vietnamese", "ar": "Arabic", "ko": "Korean", "ja": "Japanese"}
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -44,6 +47,11 @@ def iso639_2(tag: str) -> str:
     if primary not in ISO639_2:
         raise BadInput(f"no MP4 language code known for '{tag}'; languages are {', '.join(sorted(ISO639_2))}")
     return ISO639_2[primary]
+
+
+def language_name(tag: str) -> str:
+    """The English name of a tag's language, for track titles (the tag itself when not listed)."""
+    return NAMES.get(tag.split("-")[0], tag)
 
 
 def describe_streams(path: Path) -> list[dict[str, Any]]:
@@ -89,7 +97,7 @@ def check_package(folder: Path, profile: DeliveryProfile) -> list[Failure]:
     for entry in manifest.get("files", []):
         path = folder / entry["name"]
         if path.suffix == ".mp4" and path.is_file():
-            failures += _check_media(path, manifest.get("languages", []), profile)
+            failures += _check_media(path, manifest.get("languages", []), manifest.get("audio"), profile)
     return failures
 
 
@@ -133,8 +141,10 @@ def _check_names(manifest: dict, profile: DeliveryProfile) -> list[Failure]:
                           for name in sorted(expected - actual)]
 
 
-def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> list[Failure]:
-    """Streams present, tagged and coded per profile; picture and sound aligned within one frame."""
+def _check_media(path: Path, languages: list[str], sound: list[dict] | None, profile: DeliveryProfile) -> list[Failure]:
+    """Streams present, tagged and coded per profile; picture and sound aligned within one frame. ``sound``: the
+    manifest's audio tracks (language and kind) in stream order; a package made before dubbing lists none and
+    has one."""
     import av
 
     name, failures = path.name, []
@@ -144,25 +154,17 @@ def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> 
         return [Failure(name, "readable", f"ffmpeg cannot read it ({exc.strerror or type(exc).__name__})",
                         "a playable MP4")]
     video = next((s for s in streams if s["type"] == "video"), None)
-    audio = next((s for s in streams if s["type"] == "audio"), None)
-    if video is None or audio is None:
+    audios = [s for s in streams if s["type"] == "audio"]
+    if video is None or not audios:
         return [Failure(name, "streams", ", ".join(s["type"] for s in streams), "one video and one audio stream")]
     failures += _expect(name, "video codec", video["codec"], profile.video_codec)
     failures += _expect(name, "video profile", video["profile"], profile.video_profile)
-    failures += _expect(name, "audio codec", audio["codec"], profile.audio_codec)
-    failures += _expect(name, "audio sample rate", audio["sample_rate"], profile.sample_rate)
-    if not audio["language"] or audio["language"] == "und":
-        failures.append(Failure(name, "audio language", str(audio["language"]), "an ISO 639-2 tag"))
     if profile.frame:
         failures += _expect(name, "frame size", f"{video['width']}x{video['height']}",
                             f"{profile.frame[0]}x{profile.frame[1]}")
-    frame_ms = 1000 / float(Fraction(video["fps"])) if video["fps"] else 40.0
-    for check, key in (("duration", "duration_ms"), ("start", "start_ms")):
-        gap = abs(video[key] - audio[key])
-        if gap > frame_ms:
-            failures.append(Failure(name, f"audio/video {check}", f"{gap:.1f} ms apart",
-                                    f"≤ {frame_ms:.1f} ms (one frame)"))
-    failures += check_loudness(path, profile)
+    failures += _expect(name, "audio tracks", len(audios), len(sound) if sound else 1)
+    for number, audio in enumerate(audios):
+        failures += _check_audio(path, number, audio, video, (sound or [{}])[number:number + 1], profile)
     subtitles = [s for s in streams if s["type"] == "subtitle"]
     wanted = languages if profile.subtitles == "mov_text" else []
     failures += _expect(name, "subtitle tracks", len(subtitles), len(wanted))
@@ -173,15 +175,38 @@ def _check_media(path: Path, languages: list[str], profile: DeliveryProfile) -> 
     return failures
 
 
-def check_loudness(path: Path, profile: DeliveryProfile, ffmpeg: str | None = None) -> list[Failure]:
-    """Integrated loudness within ±1 LU of the profile's target and true peak at or under its limit."""
-    measured = loudness.measure(path, media.find_ffmpeg(ffmpeg))
+def _check_audio(path: Path, number: int, audio: dict[str, Any], video: dict[str, Any], listed: list[dict],
+                 profile: DeliveryProfile) -> list[Failure]:
+    """One sound track: codec, rate, language (the manifest's, when it lists the track), default flag on the
+    first only, aligned with the picture, on the loudness target."""
+    name, label = path.name, "audio" if number == 0 else f"audio {number}"
+    failures = _expect(name, f"{label} codec", audio["codec"], profile.audio_codec)
+    failures += _expect(name, f"{label} sample rate", audio["sample_rate"], profile.sample_rate)
+    failures += _expect(name, f"{label} default", audio["default"], number == 0)
+    if listed and listed[0].get("language"):
+        failures += _expect(name, f"{label} language", audio["language"], iso639_2(listed[0]["language"]))
+    elif not audio["language"] or audio["language"] == "und":
+        failures.append(Failure(name, f"{label} language", str(audio["language"]), "an ISO 639-2 tag"))
+    frame_ms = 1000 / float(Fraction(video["fps"])) if video["fps"] else 40.0
+    for check, key in (("duration", "duration_ms"), ("start", "start_ms")):
+        gap = abs(video[key] - audio[key])
+        if gap > frame_ms:
+            failures.append(Failure(name, f"{label}/video {check}", f"{gap:.1f} ms apart",
+                                    f"≤ {frame_ms:.1f} ms (one frame)"))
+    return failures + check_loudness(path, profile, stream=number)
+
+
+def check_loudness(path: Path, profile: DeliveryProfile, ffmpeg: str | None = None, stream: int = 0) -> list[Failure]:
+    """Integrated loudness within ±1 LU of the profile's target and true peak at or under its limit, for one
+    audio stream (the first by default)."""
+    measured = loudness.measure(path, media.find_ffmpeg(ffmpeg), stream)
+    label = "" if stream == 0 else f"audio {stream} "
     failures = []
     if abs(measured.integrated_lufs - profile.target_lufs) > LOUDNESS_TOLERANCE_LU:
-        failures.append(Failure(path.name, "loudness", f"{measured.integrated_lufs:.1f} LUFS",
+        failures.append(Failure(path.name, f"{label}loudness", f"{measured.integrated_lufs:.1f} LUFS",
                                 f"{profile.target_lufs:.1f} ± {LOUDNESS_TOLERANCE_LU:.0f} LU"))
     if measured.true_peak_dbtp > profile.true_peak_dbtp:
-        failures.append(Failure(path.name, "true peak", f"{measured.true_peak_dbtp:.1f} dBTP",
+        failures.append(Failure(path.name, f"{label}true peak", f"{measured.true_peak_dbtp:.1f} dBTP",
                                 f"≤ {profile.true_peak_dbtp:.1f} dBTP"))
     return failures
 

@@ -11,7 +11,8 @@ from localize.errors import BadInput
 from localize.job import Episode, Job, Series
 from localize.model import Track, cues_from_json
 from localize.package import band
-from localize.package.build import Release, assemble_package, flag
+from localize.package.audio import DUB, ORIGINAL
+from localize.package.build import Dub, Release, assemble_package, flag
 from localize.package.burn import require_font_for_language
 from localize.package.profiles import DeliveryProfile
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
@@ -43,6 +44,13 @@ def package_languages(job: Job, profile: DeliveryProfile) -> tuple[str, ...]:
     return job.targets[:1] if profile.subtitles == "burned" else job.targets
 
 
+def dubbed_languages(job: Job, profile: DeliveryProfile) -> tuple[str, ...]:
+    """The package's languages whose dub it carries: those the job dubs, unless the profile keeps the original."""
+    dubbed = job.dub.targets if job.dub else ()
+    return () if profile.audio_tracks == ORIGINAL else tuple(lang for lang in package_languages(job, profile)
+                                                              if lang in dubbed)
+
+
 @dataclass(frozen=True)
 class PackageSettings:
     profile: DeliveryProfile
@@ -50,6 +58,7 @@ class PackageSettings:
     series: Series
     source_language: str
     episode_number: int
+    dubbed: tuple[str, ...] = ()
 
 
 def _package(call: StageCall) -> None:
@@ -63,11 +72,16 @@ def _package(call: StageCall) -> None:
     if not any(track.cues for track in tracks):
         raise BadInput(f"no speech found in {call.inputs['video']}: there is nothing to subtitle, so no package is "
                        "made; check the episode's dialogue track")
-    flags = {}
-    for language in settings.languages:  # a failed report here means the job delivers flagged tracks
-        report = read_json(call.inputs[qc_artifact(f"fit.{language}")])
+    flags: dict[str, list] = {}
+    checks = [(language, f"fit.{language}") for language in settings.languages]
+    checks += [(language, check) for language in settings.dubbed for check in (f"fit.dub.{language}",
+                                                                                f"listen.{language}")]
+    for language, check in checks:
+        report = read_json(call.inputs[qc_artifact(check)])  # failed: the job delivers flagged tracks
         if not report["passed"]:
-            flags[language] = [flag(f"fit.{language}", [v["rule"] for v in report["violations"]])]
+            flags.setdefault(language, []).append(flag(check, [v["rule"] for v in report["violations"]]))
+    dubs = {language: Dub(call.inputs[f"mix.{language}"], _voices(read_json(call.inputs[f"lines.{language}"])))
+            for language in settings.dubbed}
     mask_band = profile.mask_band
     if profile.detects_band:
         found = read_json(call.inputs["band"])["band"]
@@ -77,15 +91,24 @@ def _package(call: StageCall) -> None:
     _, failures = assemble_package(call.inputs["video"], tracks, profile, folder, release,
                                    settings.source_language, call.ffmpeg, mask_band=mask_band,
                                    origins=[str(call.inputs[f"cues.{language}"]) for language in settings.languages],
-                                   flags=flags)
+                                   flags=flags, dubs=dubs)
     atomic_write_json(call.output(qc_artifact(f"package.{profile.name}")),
                       {"profile": profile.name, "passed": not failures,
                        "failures": [failure.to_json() for failure in failures]})
 
 
+def _voices(speech: dict) -> dict[str, str]:
+    """Who spoke the dub in which voice, from the ``tts.<lang>`` stage's speech.json."""
+    return {line["speaker"]: line["voice"] for line in sorted(speech["lines"], key=lambda line: line["speaker"])}
+
+
 def _check_package(job: Job, profile: DeliveryProfile) -> None:
     if profile.subtitles == "burned":
         require_font_for_language(job.targets[0])
+    if profile.audio_tracks == DUB and not dubbed_languages(job, profile):
+        raise BadInput(f"{job.path}: delivery profile '{profile.name}' carries the dub alone (audio: {{tracks: dub}}) "
+                       f"but the job dubs none of its languages ({', '.join(package_languages(job, profile))}); "
+                       "add them to dub: {targets}, or give the profile audio: {tracks: dub+original}")
 
 
 def _check_picture(episode: Episode, profile: DeliveryProfile) -> None:
@@ -99,17 +122,20 @@ def _check_picture(episode: Episode, profile: DeliveryProfile) -> None:
 def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage:
     """One delivery profile's release package, built from the fitted cues and checked by package QC. Every
     delivered file is an output, so a deleted or edited one makes the next run rebuild the package."""
-    languages = package_languages(job, profile)
+    languages, dubbed = package_languages(job, profile), dubbed_languages(job, profile)
     band_input = ("band",) if profile.detects_band else ()
+    dub_inputs = [name for lang in dubbed for name in (f"mix.{lang}", f"lines.{lang}", qc_artifact(f"fit.dub.{lang}"),
+                                                        qc_artifact(f"listen.{lang}"))]
     return Stage(
-        f"package.{profile.name}", 3,
+        f"package.{profile.name}", 4,
         needs=("video", "probe", *band_input, *(f"cues.{language}" for language in languages),
-               *(qc_artifact(f"fit.{language}") for language in languages)),
+               *(qc_artifact(f"fit.{language}") for language in languages), *dub_inputs),
         makes={f"{profile.name}.manifest": f"{RELEASE}/manifest.json", **release_files(profile, job, episode),
                qc_artifact(f"package.{profile.name}"): "qc.json"},
         action=_package, force_group="package", preflight=lambda j: _check_package(j, profile), delivers=True,
         check_episode=lambda j, e: _check_picture(e, profile),
-        reads=lambda j: PackageSettings(profile, languages, j.series, j.source_language, episode_number(episode, j)),
+        reads=lambda j: PackageSettings(profile, languages, j.series, j.source_language, episode_number(episode, j),
+                                        dubbed),
     )
 
 

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
 from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
+from localize.dub.intelligibility import MAX_EPISODE_WER, MAX_LINE_WER, episode_wer, heard_lines
 from localize.dub.mix import DUCKING, MIX_RATE, dub_to_background_db, ducked_background, mix
 from localize.dub.pcm import pcm16, read_wav, write_wav
 from localize.dub.speech import RATE, at_tempo, speak
@@ -29,6 +31,7 @@ from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_
 from localize.errors import BadInput
 from localize.job import Job
 from localize.model import cues_from_json
+from localize.model_cache import resolve_whisper_model
 from localize.speakers.cast import CastMember
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.store import atomic_write_json
@@ -96,7 +99,7 @@ def _check(job: Job, language: str) -> None:
 
 
 def tts_stage(language: str, job: Job) -> Stage:
-    return Stage(f"tts.{language}", 1, needs=(f"cues.{language}",),
+    return Stage(f"tts.{language}", 2, needs=(f"cues.{language}",),
                  makes={f"speech.{language}": "speech.wav", f"lines.{language}": "speech.json"},
                  action=_tts, reads=lambda j: _settings(j, language), preflight=lambda j: _check(j, language),
                  engines=(*(f"tts.{name}" for name in ENGINES), "tts_cache"), force_group="tts",
@@ -165,3 +168,41 @@ def mix_stage(language: str) -> Stage:
                  makes={f"mix.{language}": "mix.wav", f"mix_report.{language}": "mix.json"}, action=_mix,
                  reads=lambda j: {"language": language, "ducking": DUCKING, "rate": MIX_RATE}, force_group="mix",
                  language=language, priced=("compute",))
+
+
+def _listen(call: StageCall) -> Usage:
+    """Whisper re-transcribes the mix; every line's and the episode's word error rate against the dubbed text,
+    and each line over its limit, as the stage's QC report (``localize run`` exits 1 on a failure)."""
+    language = call.settings["language"]
+    whisper: WhisperEngine = call.engine("whisper")
+    transcript = whisper.transcribe(call.inputs[f"mix.{language}"], AsrOptions(language=language))
+    texts = [line["text"] for line in read_json(call.inputs[f"lines.{language}"])["lines"]]
+    placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
+    heard = heard_lines([(line["start_ms"], line["end_ms"], text) for line, text in zip(placed, texts, strict=True)],
+                        [word for segment in transcript.segments for word in segment.words], language)
+    wer = episode_wer(heard)
+    violations = [{"cue": placed[k]["cues"][0], "rule": "misheard", "measured": f"WER {line.wer:.0%}",
+                   "limit": f"≤ {MAX_LINE_WER:.0%}", "description": f"heard \"{line.heard}\" for \"{line.text}\""}
+                  for k, line in enumerate(heard) if line.wer > MAX_LINE_WER]
+    if wer > MAX_EPISODE_WER:
+        violations.append({"rule": "episode_wer", "measured": f"WER {wer:.1%}", "limit": f"≤ {MAX_EPISODE_WER:.0%}",
+                           "description": "too much of the dub is misheard by Whisper: listen to the lines with "
+                                          "the highest WER"})
+    atomic_write_json(call.output(qc_artifact(f"listen.{language}")), {
+        "passed": not violations, "language": language, "wer": round(wer, 4), "model": whisper.name,
+        "violations": violations,
+        "lines": [{"cues": placed[k]["cues"], "text": line.text, "heard": line.heard, "wer": round(line.wer, 4)}
+                  for k, line in enumerate(heard)],
+    })
+    return Usage(on_gpu=whisper.device == "cuda")
+
+
+def listen_stage(language: str) -> Stage:
+    """The dub's intelligibility check: Whisper (the job's ``asr.model``) hears the mix as the audience will."""
+    return Stage(f"listen.{language}", 1, needs=(f"mix.{language}", f"lines.{language}",
+                                                 qc_artifact(f"fit.dub.{language}")),
+                 makes={qc_artifact(f"listen.{language}"): "qc.json"}, action=_listen, engines=("whisper",),
+                 reads=lambda j: {"language": language, "model": j.asr.model, "compute_type": j.asr.compute_type,
+                                  "limits": [MAX_LINE_WER, MAX_EPISODE_WER]},
+                 preflight=lambda j: resolve_whisper_model(j.asr.model), force_group="listen", language=language,
+                 priced=("compute",))

@@ -14,7 +14,7 @@ from pathlib import Path
 from localize.errors import BadInput
 from localize.job import Episode, Job
 from localize.stages.delivery import BAND, package_stage
-from localize.stages.dub import fit_dub_stage, mix_stage, tts_stage
+from localize.stages.dub import fit_dub_stage, listen_stage, mix_stage, tts_stage
 from localize.stages.registry import Stage
 from localize.stages.review import approvals_source, review_stage, reviewed_sources
 from localize.stages.source import IMPORT, INGEST, SHOTS, TRANSCRIBE, source_cues_stage
@@ -48,7 +48,8 @@ def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
     fits = tuple(fit_stage(language, job, reviewed=language in reviewed) for language in job.targets)
     dubbed = job.dub.targets if job.dub else ()
     dubs = tuple(stage for language in dubbed
-                 for stage in (tts_stage(language, job), fit_dub_stage(language), mix_stage(language)))
+                 for stage in (tts_stage(language, job), fit_dub_stage(language), mix_stage(language),
+                               listen_stage(language)))
     detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
     packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
     return source + speakers + drafts + reviews + fits + dubs + detection + packages
