@@ -33,6 +33,7 @@ from localize.schema import (
     int_between,
     kind_of,
     load_yaml,
+    share,
     tagged_items,
     text,
 )
@@ -116,6 +117,8 @@ class DubSettings:
     targets: tuple[str, ...]
     voices: Path | None  # the voice map (`localize cast voices`), for the lines of known speakers
     voice: tuple[str, str] | None = None  # (engine, voice) for every other line; None: the language's first voice
+    max_wer: float = 0.10  # listen.<lang>: the most of an episode's dubbed words Whisper may mishear
+    max_line_wer: float = 0.5  # and of one line's
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class Episode:
     id: str
     video: Path
     subtitles: Path | None = None  # existing source subtitles: imported instead of running ASR
+    me: Path | None = None  # music and effects stem (no dialogue): the dub is laid over it instead of the ducked sound
 
     @property
     def source(self) -> str:
@@ -190,21 +194,21 @@ def _read_episodes(file: Path, raw: Any) -> tuple[Episode, ...]:
     if isinstance(raw, str):
         raw = {"glob": raw}
     if isinstance(raw, dict):
-        section = Section(file, "episodes", raw, ("glob", "subtitles"))
+        section = Section(file, "episodes", raw, ("glob", "subtitles", "me"))
         pattern = section.get("glob", text)
         matches = sorted((Path(p) for p in globlib.glob(str(base / pattern))), key=_natural_key)
         videos = [p.resolve() for p in matches if p.is_file()]
         if not videos:
             raise section.error(f"the pattern '{pattern}' matches no file (looked in {base}); fix the pattern", "glob")
-        subtitle_pattern = section.get("subtitles", text, None)
+        patterns = {key: section.get(key, text, None) for key in ("subtitles", "me")}
         episodes = []
         for video in videos:
-            subtitles = None
-            if subtitle_pattern:
-                subtitles = video.parent / subtitle_pattern.format(stem=video.stem)
-                if not subtitles.is_file():
-                    raise section.error(f"no subtitles for {video.name}: {subtitles} does not exist", "subtitles")
-            episodes.append(Episode(id=_episode_id(_safe_stem(video)), video=video, subtitles=subtitles))
+            beside: dict[str, Path | None] = {}
+            for key, pattern in patterns.items():
+                beside[key] = video.parent / pattern.format(stem=video.stem) if pattern else None
+                if beside[key] is not None and not beside[key].is_file():
+                    raise section.error(f"no {key} file for {video.name}: {beside[key]} does not exist", key)
+            episodes.append(Episode(id=_episode_id(_safe_stem(video)), video=video, **beside))
         return tuple(episodes)
     if raw == []:
         raise BadInput(f"{file}: episodes: the list is empty; list at least one video, or give {{glob: PATTERN}}")
@@ -215,11 +219,12 @@ def _read_episodes(file: Path, raw: Any) -> tuple[Episode, ...]:
         where = f"episodes[{index}]"
         if isinstance(item, str):
             item = {"video": item}
-        section = Section(file, where, item, ("id", "video", "subtitles"))
+        section = Section(file, where, item, ("id", "video", "subtitles", "me"))
         video = section.get("video", existing_file(base))
         episode_id = section.get("id", lambda v: _episode_id(text(v)), None) or _episode_id(_safe_stem(video))
         subtitles = section.get("subtitles", existing_file(base), None)
-        episodes.append(Episode(id=episode_id, video=video, subtitles=subtitles))
+        episodes.append(Episode(id=episode_id, video=video, subtitles=subtitles,
+                                me=section.get("me", existing_file(base), None)))
     ids = [e.id for e in episodes]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -296,7 +301,7 @@ def _read_dub(file: Path, raw: Any, targets: tuple[str, ...], speakers: SpeakerS
     the one ``localize cast voices`` writes beside the cast."""
     if raw is None:
         return None
-    section = Section(file, "dub", raw, ("targets", "voices", "voice"))
+    section = Section(file, "dub", raw, ("targets", "voices", "voice", "max_wer", "max_line_wer"))
     languages = section.get("targets", _language_list)
     stray = [language for language in languages if language not in targets]
     if stray:
@@ -307,7 +312,9 @@ def _read_dub(file: Path, raw: Any, targets: tuple[str, ...], speakers: SpeakerS
     if "voice" in section.data:
         chosen = Section(file, "dub.voice", section.data["voice"], ("engine", "voice"))
         voice = (chosen.get("engine", text), chosen.get("voice", text))
-    return DubSettings(targets=languages, voices=voices, voice=voice)
+    return DubSettings(targets=languages, voices=voices, voice=voice,
+                       max_wer=section.get("max_wer", share, DubSettings.max_wer),
+                       max_line_wer=section.get("max_line_wer", share, DubSettings.max_line_wer))
 
 
 def _read_speakers(file: Path, raw: Any) -> SpeakerSettings | None:

@@ -95,6 +95,13 @@ def int_between(low: int, high: int) -> Callable[[Any], int]:
     return parse
 
 
+def share(value: Any) -> float:
+    """A proportion from 0 to 1 (0.1 is 10 %)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"must be a share from 0 to 1 (0.1 is 10 %), got '{value}'")
+    return float(value)
+
+
 def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in options:

@@ -1,10 +1,10 @@
 """Intelligibility of a dub: what Whisper hears in the mix, word by word, against what each line should say.
 
 A dub can pass every timing rule and still be mush: a line sped up to its cap, a voice that cannot say a name,
-speech buried under the scene's music. Whisper re-transcribes the delivered mix; each heard word goes to the line
-whose placed span (on the episode's timeline) is nearest its middle, and the word error rate (WER) of every line
-and of the episode is the edit distance over the line's words. Words are compared lower-cased, without
-punctuation, with English numbers in digits read as words ("5" and "five" are the same word heard).
+speech buried under the scene's music. Whisper re-transcribes the delivered mix; the heard words are aligned to the
+episode's dubbed words with the fewest edits, and the word error rate (WER) of the episode and of each line is the
+edits that fall on its words over their number. Words are compared lower-cased, without punctuation, with English
+numbers in digits read as words ("5" and "five" are the same word heard).
 """
 
 from __future__ import annotations
@@ -13,11 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from localize.asr.metrics import edit_distance
-from localize.model import Word
-
-MAX_EPISODE_WER = 0.10  # the episode's words misheard, at most
-MAX_LINE_WER = 0.5  # one line: half its words misheard is a line the audience loses
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
          "seventeen eighteen nineteen").split()
@@ -49,10 +44,8 @@ def spoken_words(text: str, language: str) -> list[str]:
 
 @dataclass(frozen=True)
 class HeardLine:
-    """One placed line of the dub: what it should say and what was heard while it played."""
+    """One line of the dub: what it should say and the heard words aligned to it."""
 
-    start_ms: int
-    end_ms: int
     text: str
     heard: str
     errors: int
@@ -63,20 +56,51 @@ class HeardLine:
         return self.errors / self.words if self.words else float(self.errors > 0)
 
 
-def heard_lines(lines: Sequence[tuple[int, int, str]], heard: Sequence[Word], language: str) -> list[HeardLine]:
-    """Each (start_ms, end_ms, text) line with the heard words nearest it; a word goes to the nearest line by the
-    distance from its middle to the line's span (the earlier line on a tie)."""
-    assigned: list[list[str]] = [[] for _ in lines]
-    for word in heard:
-        middle = (word.start_ms + word.end_ms) // 2
-        distances = [max(start - middle, middle - end, 0) for start, end, _ in lines]
-        if distances:
-            assigned[distances.index(min(distances))].append(word.text.strip())
-    found = []
-    for (start, end, text), words in zip(lines, assigned, strict=True):
-        said, got = spoken_words(text, language), spoken_words(" ".join(words), language)
-        found.append(HeardLine(start, end, text, " ".join(words), edit_distance(said, got), len(said)))
-    return found
+def alignment(said: Sequence[str], heard: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """A least-edits alignment of two word sequences: (said index, heard index) pairs in order, None on the side
+    a word is missing from (an insertion has no said index, a deletion no heard index)."""
+    rows, cols = len(said) + 1, len(heard) + 1
+    cost = [[0] * cols for _ in range(rows)]
+    for i in range(rows):
+        for j in range(cols):
+            if i == 0 or j == 0:
+                cost[i][j] = i + j
+            else:
+                cost[i][j] = min(cost[i - 1][j - 1] + (said[i - 1] != heard[j - 1]), cost[i - 1][j] + 1,
+                                 cost[i][j - 1] + 1)
+    pairs: list[tuple[int | None, int | None]] = []
+    i, j = len(said), len(heard)
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (said[i - 1] != heard[j - 1]):
+            i, j = i - 1, j - 1
+            pairs.append((i, j))
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+            pairs.append((i, None))
+        else:
+            j -= 1
+            pairs.append((None, j))
+    return pairs[::-1]
+
+
+def heard_lines(texts: Sequence[str], heard: Sequence[str], language: str) -> list[HeardLine]:
+    """Each line's text with the words Whisper heard for it: the whole episode's heard words aligned to all its
+    lines' words at once (Whisper's word times drift by a few hundred ms, enough to hand a word to the wrong
+    line), an extra heard word counted against the line before it (the first line, at the start)."""
+    said = [spoken_words(text, language) for text in texts]
+    line_of = [number for number, words in enumerate(said) for _ in words]
+    flat_said, flat_heard = [word for words in said for word in words], spoken_words(" ".join(heard), language)
+    errors, got = [0] * len(texts), [[] for _ in texts]
+    current = 0
+    for i, j in alignment(flat_said, flat_heard):
+        if i is not None:
+            current = line_of[i]
+        if texts:
+            errors[current] += i is None or j is None or flat_said[i] != flat_heard[j]
+            if j is not None:
+                got[current].append(flat_heard[j])
+    return [HeardLine(text, " ".join(words), errors[k], len(said[k]))
+            for k, (text, words) in enumerate(zip(texts, got, strict=True))]
 
 
 def episode_wer(lines: Sequence[HeardLine]) -> float:

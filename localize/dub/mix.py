@@ -1,6 +1,7 @@
 """The dub over the episode's own sound: the original ducked under the dub while it speaks (a sidechain
-compressor keyed by the dub), so music and effects stay and the original dialogue gives way; the delivery
-profile's loudness is applied later, by the package, as for any episode.
+compressor keyed by the dub), so music and effects stay and the original dialogue gives way; or, when the job
+gives the episode's M&E stem (music and effects, no dialogue: producers often have one), the dub over that as it
+is. The delivery profile's loudness is applied later, by the package, as for any episode.
 
 Peers lose the background (pyvideotrans #93 #109 #367) or leave the original voices as loud as the dub; here the
 dub-to-background ratio during speech is measured and reported, so a mix that buries the dub is seen.
@@ -24,20 +25,21 @@ MIX_RATE = 48_000  # what the packages' AAC carries
 DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400:makeup=1"
 
 
-def ducked_background(video: Path, dub: Path, ffmpeg: str) -> tuple[np.ndarray, np.ndarray]:
-    """(the original's sound ducked under the dub, the dub), both mono float32 at ``MIX_RATE`` and as long as the
-    video's sound."""
+def background_and_dub(sound: Path, dub: Path, ffmpeg: str, duck: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(the background, the dub), both mono float32 at ``MIX_RATE`` and as long as ``sound``: the episode's own
+    sound ducked under the dub, or (``duck`` False) an M&E stem as it is, since it holds no dialogue to give way."""
     with tempfile.TemporaryDirectory(prefix="localize-mix-") as folder:
         background, speech = Path(folder) / "background.wav", Path(folder) / "speech.wav"
         mono = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=mono"
-        graph = f"[0:a:0]{mono}[orig];[1:a]{mono},asplit=2[key][dub];[orig][key]{DUCKING}[ducked]"
-        result = children.run([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(video),
+        graph = (f"[0:a:0]{mono}[orig];[1:a]{mono},asplit=2[key][dub];[orig][key]{DUCKING}[ducked]" if duck else
+                 f"[0:a:0]{mono}[ducked];[1:a]{mono}[dub]")
+        result = children.run([ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(sound),
                                "-i", str(dub), "-filter_complex", graph,
                                "-map", "[ducked]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(background),
                                "-map", "[dub]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(speech)], text=True)
         if result.returncode != 0:
             lines = result.stderr.strip().splitlines()
-            raise BadInput(f"ffmpeg could not mix the dub over {video.name}: {lines[-1] if lines else 'failed'}")
+            raise BadInput(f"ffmpeg could not mix the dub over {sound.name}: {lines[-1] if lines else 'failed'}")
         ducked, dubbed = (read_wav(path).astype(np.float32) / 32768 for path in (background, speech))
     length = len(ducked)
     return ducked, np.pad(dubbed, (0, max(0, length - len(dubbed))))[:length]

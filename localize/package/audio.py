@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from localize import media
 from localize.package import loudness
 from localize.package.profiles import DeliveryProfile
-from localize.package.qc import iso639_2, language_name
+from localize.package.qc import describe_streams, iso639_2, language_name
 
 ORIGINAL, DUB = "original", "dub"
 DUAL_MONO = "pan=stereo|c0=c0|c1=c0"
@@ -53,11 +54,19 @@ def sound_tracks(video: Path, source_language: str, dubs: dict[str, Path], profi
     for kind, language in wanted(profile.audio_tracks, list(dubs)):
         source = dubs[language] if kind == DUB else None
         before = DUAL_MONO if kind == DUB else ""
-        tracks.append(SoundTrack(language or source_language, kind, source,
-                                 loudness.normalize_filter(source or video, profile.target_lufs,
-                                                           profile.true_peak_dbtp, ffmpeg, profile.sample_rate,
-                                                           before)))
+        normalize = loudness.normalize_filter(source or video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
+                                              profile.sample_rate, before)
+        # loudnorm pads its last 100 ms block with silence: cut the track back to its own length, or a sound not a
+        # multiple of 100 ms long ends up to 99 ms after the picture (package QC allows one frame).
+        samples = sound_length_ms(source or video) * profile.sample_rate // 1000
+        tracks.append(SoundTrack(language or source_language, kind, source, f"{normalize},atrim=end_sample={samples}"))
     return tracks
+
+
+def sound_length_ms(path: Path) -> int:
+    """How long the first audio stream of ``path`` lasts (its container's length when the stream does not say)."""
+    audio = next(stream for stream in describe_streams(path) if stream["type"] == "audio")
+    return round(audio["duration_ms"]) or media.probe(path).duration_ms
 
 
 @dataclass(frozen=True)

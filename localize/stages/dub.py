@@ -18,18 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from localize import media
 from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
 from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
-from localize.dub.intelligibility import MAX_EPISODE_WER, MAX_LINE_WER, episode_wer, heard_lines
-from localize.dub.mix import DUCKING, MIX_RATE, dub_to_background_db, ducked_background, mix
+from localize.dub.intelligibility import episode_wer, heard_lines
+from localize.dub.mix import DUCKING, MIX_RATE, background_and_dub, dub_to_background_db, mix
 from localize.dub.pcm import pcm16, read_wav, write_wav
 from localize.dub.speech import RATE, at_tempo, speak
 from localize.dub.tts import ENGINES, check_engine
 from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_voice_map
 from localize.errors import BadInput
-from localize.job import Job
+from localize.job import Episode, Job
 from localize.model import cues_from_json
 from localize.model_cache import resolve_whisper_model
 from localize.speakers.cast import CastMember
@@ -150,24 +151,40 @@ def fit_dub_stage(language: str) -> Stage:
 
 
 def _mix(call: StageCall) -> None:
-    """The episode's sound ducked under the dub and the two summed (48 kHz mono), and the measured dub-to-background
-    ratio while the dub speaks."""
-    language = call.settings["language"]
+    """The dub over the episode's M&E stem when the job gives one, else over its own sound ducked under the dub;
+    summed at 48 kHz mono, as long as the video, with the measured dub-to-background ratio while the dub speaks."""
+    language, me = call.settings["language"], call.inputs.get("me")
     placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
-    ducked, dub = ducked_background(call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg)
-    write_wav(call.output(f"mix.{language}"), pcm16(mix(ducked, dub)), MIX_RATE)
+    background, dub = background_and_dub(me or call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg,
+                                         duck=me is None)
+    length = read_json(call.inputs["probe"])["duration_ms"] * MIX_RATE // 1000
+    background, dub = (np.pad(part, (0, max(0, length - len(part))))[:length] for part in (background, dub))
+    write_wav(call.output(f"mix.{language}"), pcm16(mix(background, dub)), MIX_RATE)
     spans = [(line["start_ms"], line["end_ms"]) for line in placed]
     atomic_write_json(call.output(f"mix_report.{language}"), {
-        "language": language, "rate": MIX_RATE, "ducking": DUCKING,
-        "dub_to_background_db": dub_to_background_db(ducked, dub, spans),
+        "language": language, "rate": MIX_RATE, "background": "me" if me else "original",
+        "ducking": None if me else DUCKING, "dub_to_background_db": dub_to_background_db(background, dub, spans),
     })
 
 
-def mix_stage(language: str) -> Stage:
-    return Stage(f"mix.{language}", 1, needs=("video", f"dub.{language}", qc_artifact(f"fit.dub.{language}")),
+def _check_me(episode: Episode) -> None:
+    """An M&E stem is sound as long as its episode (within a second): another length is another episode's."""
+    if episode.me is None:
+        return
+    stem, video = media.probe(episode.me), media.probe(episode.video)
+    media.require_audio(stem)
+    if abs(stem.duration_ms - video.duration_ms) > 1000:
+        raise BadInput(f"the M&E stem {episode.me} lasts {stem.duration_ms / 1000:.1f} s but its episode "
+                       f"{episode.video.name} {video.duration_ms / 1000:.1f} s: is it this episode's stem?")
+
+
+def mix_stage(language: str, episode: Episode) -> Stage:
+    background = "me" if episode.me else "video"
+    return Stage(f"mix.{language}", 2, needs=(background, "probe", f"dub.{language}",
+                                              qc_artifact(f"fit.dub.{language}")),
                  makes={f"mix.{language}": "mix.wav", f"mix_report.{language}": "mix.json"}, action=_mix,
-                 reads=lambda j: {"language": language, "ducking": DUCKING, "rate": MIX_RATE}, force_group="mix",
-                 language=language, priced=("compute",))
+                 reads=lambda j: {"language": language, "ducking": None if episode.me else DUCKING, "rate": MIX_RATE},
+                 check_episode=lambda j, e: _check_me(e), force_group="mix", language=language, priced=("compute",))
 
 
 def _listen(call: StageCall) -> Usage:
@@ -178,14 +195,13 @@ def _listen(call: StageCall) -> Usage:
     transcript = whisper.transcribe(call.inputs[f"mix.{language}"], AsrOptions(language=language))
     texts = [line["text"] for line in read_json(call.inputs[f"lines.{language}"])["lines"]]
     placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
-    heard = heard_lines([(line["start_ms"], line["end_ms"], text) for line, text in zip(placed, texts, strict=True)],
-                        [word for segment in transcript.segments for word in segment.words], language)
-    wer = episode_wer(heard)
+    heard = heard_lines(texts, [word.text for segment in transcript.segments for word in segment.words], language)
+    wer, line_limit, limit = episode_wer(heard), call.settings["max_line_wer"], call.settings["max_wer"]
     violations = [{"cue": placed[k]["cues"][0], "rule": "misheard", "measured": f"WER {line.wer:.0%}",
-                   "limit": f"≤ {MAX_LINE_WER:.0%}", "description": f"heard \"{line.heard}\" for \"{line.text}\""}
-                  for k, line in enumerate(heard) if line.wer > MAX_LINE_WER]
-    if wer > MAX_EPISODE_WER:
-        violations.append({"rule": "episode_wer", "measured": f"WER {wer:.1%}", "limit": f"≤ {MAX_EPISODE_WER:.0%}",
+                   "limit": f"≤ {line_limit:.0%}", "description": f"heard \"{line.heard}\" for \"{line.text}\""}
+                  for k, line in enumerate(heard) if line.wer > line_limit]
+    if wer > limit:
+        violations.append({"rule": "episode_wer", "measured": f"WER {wer:.1%}", "limit": f"≤ {limit:.0%}",
                            "description": "too much of the dub is misheard by Whisper: listen to the lines with "
                                           "the highest WER"})
     atomic_write_json(call.output(qc_artifact(f"listen.{language}")), {
@@ -199,10 +215,10 @@ def _listen(call: StageCall) -> Usage:
 
 def listen_stage(language: str) -> Stage:
     """The dub's intelligibility check: Whisper (the job's ``asr.model``) hears the mix as the audience will."""
-    return Stage(f"listen.{language}", 1, needs=(f"mix.{language}", f"lines.{language}",
+    return Stage(f"listen.{language}", 2, needs=(f"mix.{language}", f"lines.{language}",
                                                  qc_artifact(f"fit.dub.{language}")),
                  makes={qc_artifact(f"listen.{language}"): "qc.json"}, action=_listen, engines=("whisper",),
                  reads=lambda j: {"language": language, "model": j.asr.model, "compute_type": j.asr.compute_type,
-                                  "limits": [MAX_LINE_WER, MAX_EPISODE_WER]},
+                                  "max_wer": j.dub.max_wer, "max_line_wer": j.dub.max_line_wer},
                  preflight=lambda j: resolve_whisper_model(j.asr.model), force_group="listen", language=language,
                  priced=("compute",))

@@ -32,6 +32,8 @@ def sources_of(episode: Episode, job: Job) -> dict[str, Path]:
     sources = {"video": episode.video}
     if episode.subtitles:
         sources["subtitles"] = episode.subtitles
+    if episode.me:
+        sources["me"] = episode.me
     return sources | job_files(job) | speaker_sources(job) | reviewed_sources(job, episode)
 
 
@@ -48,7 +50,7 @@ def episode_stages(episode: Episode, job: Job) -> tuple[Stage, ...]:
     fits = tuple(fit_stage(language, job, reviewed=language in reviewed) for language in job.targets)
     dubbed = job.dub.targets if job.dub else ()
     dubs = tuple(stage for language in dubbed
-                 for stage in (tts_stage(language, job), fit_dub_stage(language), mix_stage(language),
+                 for stage in (tts_stage(language, job), fit_dub_stage(language), mix_stage(language, episode),
                                listen_stage(language)))
     detection = (BAND,) if any(profile.detects_band for profile in job.delivery) else ()
     packages = tuple(package_stage(profile, job, episode) for profile in job.delivery)
