@@ -17,6 +17,7 @@ import pytest
 from localize.costs import ledger
 from localize.costs.chain import entry_hash
 from localize.costs.policies import Work, load_policy, unmet_conditions
+from localize.media import find_ffmpeg
 from localize.store import WorkStore
 from tests.conftest import REPO, localize, write_job
 
@@ -354,6 +355,9 @@ def readme_job(folder: Path) -> Path:
     for name, source in (("characters.yaml", "characters.yaml"), ("memory.tmx", "ep01.en.tmx"),
                          ("ep01.zh.srt", "ep01.zh.srt")):
         (jobs / name).write_bytes((REPO / "samples" / source).read_bytes())
+    # The example's M&E stem: the episode's own sound stands in (as long as the episode, as a stem must be).
+    subprocess.run([find_ffmpeg(None), "-nostdin", "-v", "error", "-i", str(REPO / "samples" / "ep01.mp4"), "-vn",
+                    str(jobs / "ep01.me.wav")], check=True)
     job = jobs / "readme.yaml"
     job.write_text(example + "\n", encoding="utf-8")
     return job
