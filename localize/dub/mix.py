@@ -25,9 +25,11 @@ MIX_RATE = 48_000  # what the packages' AAC carries
 DUCKING = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400:makeup=1"
 
 
-def background_and_dub(sound: Path, dub: Path, ffmpeg: str, duck: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(the background, the dub), both mono float32 at ``MIX_RATE`` and as long as ``sound``: the episode's own
-    sound ducked under the dub, or (``duck`` False) an M&E stem as it is, since it holds no dialogue to give way."""
+def background_and_dub(sound: Path, dub: Path, ffmpeg: str, length: int,
+                       duck: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(the background, the dub), both mono float32 at ``MIX_RATE``, ``length`` samples long (the video's): the
+    episode's own sound ducked under the dub, or (``duck`` False) an M&E stem as it is, since it holds no dialogue
+    to give way."""
     with tempfile.TemporaryDirectory(prefix="localize-mix-") as folder:
         background, speech = Path(folder) / "background.wav", Path(folder) / "speech.wav"
         mono = f"aresample={MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=mono"
@@ -41,8 +43,11 @@ def background_and_dub(sound: Path, dub: Path, ffmpeg: str, duck: bool = True) -
             lines = result.stderr.strip().splitlines()
             raise BadInput(f"ffmpeg could not mix the dub over {sound.name}: {lines[-1] if lines else 'failed'}")
         ducked, dubbed = (read_wav(path).astype(np.float32) / 32768 for path in (background, speech))
-    length = len(ducked)
-    return ducked, np.pad(dubbed, (0, max(0, length - len(dubbed))))[:length]
+    return _fitted(ducked, length), _fitted(dubbed, length)
+
+
+def _fitted(samples: np.ndarray, length: int) -> np.ndarray:
+    return np.pad(samples, (0, max(0, length - len(samples))))[:length]
 
 
 def mix(ducked: np.ndarray, dub: np.ndarray) -> np.ndarray:

@@ -155,10 +155,9 @@ def _mix(call: StageCall) -> None:
     summed at 48 kHz mono, as long as the video, with the measured dub-to-background ratio while the dub speaks."""
     language, me = call.settings["language"], call.inputs.get("me")
     placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
-    background, dub = background_and_dub(me or call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg,
-                                         duck=me is None)
     length = read_json(call.inputs["probe"])["duration_ms"] * MIX_RATE // 1000
-    background, dub = (np.pad(part, (0, max(0, length - len(part))))[:length] for part in (background, dub))
+    background, dub = background_and_dub(me or call.inputs["video"], call.inputs[f"dub.{language}"], call.ffmpeg,
+                                         length, duck=me is None)
     write_wav(call.output(f"mix.{language}"), pcm16(mix(background, dub)), MIX_RATE)
     spans = [(line["start_ms"], line["end_ms"]) for line in placed]
     atomic_write_json(call.output(f"mix_report.{language}"), {
