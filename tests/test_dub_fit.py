@@ -153,6 +153,10 @@ def test_qc_catches_every_violation():
     assert rules(PlacedLine((0,), 0, 800, 1.3, 1040)) == ["tempo_max"]
     assert rules(PlacedLine((0,), 0, 1000, 0.8, 800)) == ["tempo_min"]
     assert rules(PlacedLine((0,), 0, 1000, 1.25, 2000, (OVERRUN,), 2)) == ["cut"]  # 1600 ms of speech in 1000
+    # measured after atempo: 30 ms over its place is the line's own trailing decay, 60 ms is speech cut off
+    assert check_dub([PlacedLine((0,), 0, 1000, 1.2, 1200)], cues, video_end_ms=5000, played_ms=[1030]) == []
+    (cut,) = check_dub([PlacedLine((0,), 0, 1000, 1.2, 1200)], cues, video_end_ms=5000, played_ms=[1060])
+    assert (cut.rule, cut.measured, cut.limit) == ("cut", "1060 ms of speech as played", "≤ 1040 ms")
     moved = PlacedLine((1,), 1200, 2400, 1.0, 1200, (RETIMED,))
     assert rules(moved) == ["start_offset"]
     assert rules(moved, retime=True) == []  # the delivery profile lets the subtitle follow the dub

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -101,6 +102,36 @@ def test_an_edited_line_is_the_only_one_synthesized_again(dubbed):
             speech[2 * old["offset"]:2 * (old["offset"] + old["samples"])]
     first, second = dubbed.tts_entries()
     assert abs(Decimal(second["quantity"]) - Decimal(after[0]["samples"]) / 24_000) <= Decimal("0.001")
+
+
+def test_a_glossary_pronunciation_re_synthesizes_the_lines_that_say_the_word(dubbed):
+    """The glossary tells the voice to say "yuan" as "yuen": only the line with yuan in it is synthesized again (in
+    a copy of the work store, so the other tests keep theirs), and the written text stays as translated."""
+    folder = dubbed.job.parent
+    (folder / "money.yaml").write_text(
+        "source_language: zh-Hans\nterms:\n  - {source: 人民币, kind: number, note: Yuan in dialogue.,\n"
+        "     targets: {en: {approved: [yuan, RMB], say: {yuan: yuen}}}}\n", encoding="utf-8")
+    job = folder / "pronounced.yaml"
+    job.write_text(dubbed.job.read_text(encoding="utf-8") + "glossaries: [money.yaml]\n", encoding="utf-8")
+    work = folder / "pronounced-work"
+    shutil.copytree(dubbed.work, work)
+    done = localize("run", job, "--work", work, "--json")
+    assert done.code == 0, done.stderr
+    said = {episode: json.loads((work / episode / "tts.en" / "speech.json").read_text())["lines"]
+            for episode in ("ep01", "ep02")}
+    changed = [(episode, line) for episode, lines in said.items() for line in lines if "spoken" in line]
+    assert [(episode, line["spoken"]) for episode, line in changed] == [("ep02", "Save it. Here's five million yuen.")]
+    assert changed[0][1]["text"] == "Save it. Here's five million yuan."
+    before, after = _tts_entries(dubbed.work), _tts_entries(work)
+    assert after[:len(before)] == before
+    (new,) = after[len(before):]  # one entry: ep02's, for the one line said anew
+    assert new["episode"] == "ep02"
+    assert abs(Decimal(new["quantity"]) - Decimal(changed[0][1]["samples"]) / 24_000) <= Decimal("0.001")
+
+
+def _tts_entries(work: Path) -> list[dict]:
+    with sqlite3.connect(work / "state.sqlite") as db:
+        return [e for e in ledger.entries(db) if e["item"] == TTS_ITEM]
 
 
 @pytest.mark.parametrize("dub, said", [

@@ -25,7 +25,8 @@ from localize.glossary import (
     read_glossary,
 )
 from localize.glossary.characters import Character, load_characters
-from localize.glossary.csvio import read_csv
+from localize.glossary.csvio import read_csv, write_csv
+from localize.glossary.pronunciation import Pronunciations
 from localize.glossary.tbx import read_tbx
 from tests.conftest import REPO, localize
 
@@ -37,6 +38,11 @@ HEADER = "source_language: zh-Hans\nterms:\n"
 def _write(path: Path, body: str) -> Path:
     path.write_text(HEADER + body, encoding="utf-8")
     return path
+
+
+def read_csv_text(path: Path, text: str) -> Glossary:
+    path.write_text(text, encoding="utf-8")
+    return read_csv(path)
 
 
 def _term(source: str, rendering: str = "x", kind: str = "archetype", locale: str = "en") -> Term:
@@ -53,6 +59,10 @@ def _term(source: str, rendering: str = "x", kind: str = "archetype", locale: st
     ("  - {source: 总裁, kind: archetype, note: n, targets: {english: {approved: [CEO]}}}\n",
      ["terms[0].targets.english", "unknown language code"]),
     ("  - {kind: archetype, note: n}\n", ["terms[0].source", "is required"]),
+    ("  - {source: 人民币, kind: number, note: n, targets: {en: {approved: [yuan], say: yuen}}}\n",
+     ["terms[0].targets.en.say", "must map a rendering to how it is said"]),
+    ("  - {source: 人民币, kind: number, note: n, targets: {en: {approved: [yuan], say: {yuan: ''}}}}\n",
+     ["terms[0].targets.en.say", "empty entry for yuan"]),
 ])
 def test_schema_errors_name_file_key_path_and_fix(tmp_path, body, phrases):
     path = _write(tmp_path / "bad.yaml", body)
@@ -214,6 +224,45 @@ def test_the_en_glossary_agrees_with_the_sample_reference():
     assert checked >= 15
 
 
+# ── pronunciations ──────────────────────────────────────────────────────────────────────────────────
+def test_a_pronunciation_must_say_an_approved_rendering_one_way(tmp_path):
+    planted = _write(tmp_path / "say.yaml", """\
+  - {source: 人民币, kind: number, note: n, targets: {en: {approved: [yuan], say: {yuan: yuen}}}}
+  - {source: 块钱, kind: number, note: n, targets: {en: {approved: [bucks, yuan], say: {Yuan: you-ahn}}}}
+  - {source: 元宝, kind: food, note: n, targets: {en: {approved: [gold ingot], say: {yuanbao: yuen-bow}}}}
+""")
+    findings = {(f.where, f.term): f.message for f in lint([planted])}
+    assert "'yuen' at terms[0]" in findings[("terms[1].targets.en.say", "块钱")]
+    assert "not an approved en rendering" in findings[("terms[2].targets.en.say", "元宝")]
+    assert len(findings) == 2
+
+
+def test_pronunciations_replace_whole_words_series_first():
+    genre = Glossary("zh-Hans", "global", (
+        Term("人民币", "number", (("en", Target(("yuan",), say=(("yuan", "yuen"),))),), "n"),
+        Term("人民币现金", "number", (("en", Target(("yuan notes",), say=(("yuan notes", "yuen notes"),))),), "n"),
+        Term("林凡", "person_name", (("pt", Target(("Lin Fan",), say=(("Lin Fan", "Lin Fã"),))),), "n"),
+    ))
+    series = Glossary("zh-Hans", "series", (
+        Term("元", "number", (("en", Target(("yuan",), say=(("YUAN", "ywahn"),))),), "n", "series"),))
+    assert Pronunciations.of([genre], "en").apply("Yuan notes, yuanbao and 5 yuan.") == \
+        "yuen notes, yuanbao and 5 yuen."
+    assert Pronunciations.of([genre, series], "en").apply("5 yuan") == "5 ywahn"  # the series glossary wins
+    assert Pronunciations.of([genre], "pt-BR").apply("Lin Fan chegou.") == "Lin Fã chegou."  # pt-BR falls back to pt
+    assert Pronunciations.of([genre], "es").apply("5 yuan") == "5 yuan"
+
+
+def test_csv_say_cells_round_trip_and_a_bad_one_names_its_row(tmp_path):
+    glossary = Glossary("zh-Hans", "global", (
+        Term("人民币", "number", (("en", Target(("yuan", "RMB"), say=(("yuan", "yuen"), ("RMB", "R M B")))),), "n"),))
+    assert read_csv_text(tmp_path / "ok.csv", write_csv(glossary)).terms == glossary.terms
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source,kind,locale,approved,forbidden,note,say\n人民币,number,en,yuan,,n,yuan yuen\n",
+                   encoding="utf-8")
+    with pytest.raises(BadInput, match="row 2: say 'yuan yuen' is not 'rendering = how it is said'"):
+        read_csv(bad)
+
+
 # ── TBX and CSV ─────────────────────────────────────────────────────────────────────────────────────
 @pytest.mark.parametrize("suffix", [".tbx", ".csv"])
 def test_round_trip_yaml_to_interchange_to_yaml_is_equal(tmp_path, suffix):
@@ -230,7 +279,8 @@ def test_tbx_export_is_tbx_basic_dca(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert '<tbx xmlns="urn:iso:std:iso:30042:ed-2" type="TBX-Basic" style="dca" xml:lang="zh-Hans">' in text
     for marker in ("<tbxHeader>", "<sourceDesc>", '<conceptEntry id="c1">', '<descrip type="subjectField">',
-                   '<langSec xml:lang="en">', "deprecatedTerm-admn-sts", "preferredTerm-admn-sts", "<note>"):
+                   '<langSec xml:lang="en">', "deprecatedTerm-admn-sts", "preferredTerm-admn-sts", "<note>",
+                   '<termNote type="pronunciation">yuen</termNote>'):
         assert marker in text
 
 

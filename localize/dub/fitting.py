@@ -53,6 +53,9 @@ class FitSettings:
     short_cue_ms: int = 1500  # a cue this short is spoken together with its same-speaker neighbour
     max_unit_ms: int = 7000  # a merged unit spans at most this: the longest subtitle
     pause_ms: int = 1000  # a gap this long ends a chunk: after a pause a new tempo is not heard as a jump
+    # QC: speech played this much past its place is cut unheard. atempo returns 5-20 ms more than speech / tempo,
+    # and every TTS line ends on 80 ms of its voice's decay (``dub.speech.TRIM``), which this cuts into at most.
+    cut_tolerance_ms: int = 40
 
     def __post_init__(self) -> None:
         if self.max_tempo < 1.0:
@@ -60,7 +63,7 @@ class FitSettings:
         if not 0 < self.min_tempo <= 1.0:
             raise BadInput(f"the dubbing tempo floor must be above 0 and at most 1.0 (got {self.min_tempo})")
         for name in ("min_gap_ms", "max_borrow_ms", "start_tolerance_ms", "merge_gap_ms", "short_cue_ms",
-                     "max_unit_ms", "pause_ms"):
+                     "max_unit_ms", "pause_ms", "cut_tolerance_ms"):
             if getattr(self, name) < 0:
                 raise BadInput(f"the dubbing setting {name} must not be negative (got {getattr(self, name)})")
 
@@ -226,9 +229,10 @@ class DubViolation:
 
 
 def check_dub(lines: Sequence[PlacedLine], cues: Sequence[Cue], *, video_end_ms: int, retime: bool = False,
-              settings: FitSettings = DEFAULTS) -> list[DubViolation]:
+              played_ms: Sequence[int] | None = None, settings: FitSettings = DEFAULTS) -> list[DubViolation]:
     """Every rule a placed dub breaks; any violation fails the run (exit 1). A re-timed line is judged against the
-    cue it moved with only when ``retime`` says the delivery profile allows moving it."""
+    cue it moved with only when ``retime`` says the delivery profile allows moving it. ``played_ms``: each line's
+    speech as measured after the tempo change; without it, the length its tempo gives."""
     found: list[DubViolation] = []
     for index, line in enumerate(lines):
         first, last = line.cues[0], line.cues[-1]
@@ -251,9 +255,13 @@ def check_dub(lines: Sequence[PlacedLine], cues: Sequence[Cue], *, video_end_ms:
             found.append(DubViolation(number, "tempo_max", f"{line.tempo:g}×", f"≤ {settings.max_tempo:g}×"))
         if permille < _permille(settings.min_tempo):
             found.append(DubViolation(number, "tempo_min", f"{line.tempo:g}×", f"≥ {settings.min_tempo:g}×"))
-        if permille > 0 and _spoken_ms(line.speech_ms, permille) > line.end_ms - line.start_ms:
+        room = line.end_ms - line.start_ms
+        if permille > 0 and _spoken_ms(line.speech_ms, permille) > room:
             found.append(DubViolation(number, "cut", f"{_spoken_ms(line.speech_ms, permille)} ms of speech",
-                                      f"≤ {line.end_ms - line.start_ms} ms"))
+                                      f"≤ {room} ms"))
+        elif played_ms is not None and played_ms[index] - room > settings.cut_tolerance_ms:
+            found.append(DubViolation(number, "cut", f"{played_ms[index]} ms of speech as played",
+                                      f"≤ {room + settings.cut_tolerance_ms} ms"))
     return found
 
 

@@ -55,6 +55,7 @@ class Line:
     """One synthesis unit's speech: where it came from and how long it is at tempo 1."""
 
     unit: SpeechUnit
+    spoken: str  # the unit's text as the voice read it (the glossary's pronunciations applied)
     voice: VoiceChoice
     pcm: np.ndarray  # int16 mono at RATE
     synthesized: bool  # False: from the cache
@@ -74,18 +75,21 @@ def to_pcm(audio: np.ndarray, sample_rate: int, voice: VoiceChoice, ffmpeg: str)
 
 
 def speak(units: Sequence[SpeechUnit], voices: Sequence[VoiceChoice], language: str,
-          engine: Callable[[str], TtsEngine], cache: TtsCache, ffmpeg: str) -> list[Line]:
-    """Each unit spoken in its voice: from the cache when the same request was synthesized before."""
+          engine: Callable[[str], TtsEngine], cache: TtsCache, ffmpeg: str,
+          pronounce: Callable[[str], str] = str) -> list[Line]:
+    """Each unit spoken in its voice, its text read as ``pronounce`` spells it: from the cache when the same request
+    was synthesized before (the key holds the text read, so a changed pronunciation re-synthesizes its lines only)."""
     lines = []
     for unit, voice in zip(units, voices, strict=True):
         tts = engine(voice.engine)
-        key = TtsCache.key(tts.identity, language, unit.text, voice)
+        spoken = pronounce(unit.text)
+        key = TtsCache.key(tts.identity, language, spoken, voice)
         pcm = cache.get(key)
         synthesized = pcm is None
         if pcm is None:
-            pcm = to_pcm(tts.synthesize(unit.text, voice, language), tts.sample_rate, voice, ffmpeg)
+            pcm = to_pcm(tts.synthesize(spoken, voice, language), tts.sample_rate, voice, ffmpeg)
             cache.put(key, tts.identity, pcm)
-        lines.append(Line(unit, voice, pcm, synthesized))
+        lines.append(Line(unit, spoken, voice, pcm, synthesized))
     return lines
 
 

@@ -16,6 +16,8 @@ Schema (YAML; each shipped file in ``glossaries/`` repeats it in a comment on to
           en:
             approved: [the domineering CEO, billionaire CEO]   # one or more; the first is preferred
             forbidden: [overbearing president]                  # must never appear in a translation
+            say: {CEO: C E O}                                   # optional: how a dub voice must say an approved
+                                                                # rendering it misreads as spelled (yuan: yuen)
         note: >-                      # required: why this rendering (the cultural choice), for translators
           …
 
@@ -37,8 +39,8 @@ on word edges only (万 is not found in 万事有我, nor 小弟 in 小弟弟).
 
 Public API: ``read_glossary`` (structure only), ``load_glossary`` (also refuses lint errors), ``lint``,
 ``find_terms`` (``TermFinder`` for many lines), ``character_terms``, ``protected_names``, ``merge_terms``,
-``import_glossary``, ``export_glossary``; the dataclasses ``Glossary``, ``Term``, ``Target``, ``TermMatch``,
-``Finding``.
+``import_glossary``, ``export_glossary`` (``Pronunciations`` in ``glossary.pronunciation`` applies ``say``); the
+dataclasses ``Glossary``, ``Term``, ``Target``, ``TermMatch``, ``Finding``.
 """
 
 from localize.glossary.interchange import export_glossary, import_glossary

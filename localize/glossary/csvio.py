@@ -1,8 +1,9 @@
 """CSV in and out: one row per (term, locale), the format translators edit in a spreadsheet.
 
 Header ``source,kind,locale,approved,forbidden,note``; several renderings in one cell are joined with
-`` | ``. Optional ``scope``, ``variants`` and ``strictness`` columns follow when a glossary uses them, so a
-round trip loses nothing. A term without targets is one row with an empty locale. UTF-8; a BOM is accepted.
+`` | ``. Optional ``scope``, ``variants``, ``strictness`` and ``say`` columns follow when a glossary uses them, so
+a round trip loses nothing; ``say`` holds a locale's pronunciations as ``written = spoken`` pairs (``yuan = yuen``).
+A term without targets is one row with an empty locale. UTF-8; a BOM is accepted.
 """
 
 from __future__ import annotations
@@ -17,21 +18,41 @@ from localize.glossary.terms import KINDS, SCOPES, STRICTNESS, Glossary, Target,
 from localize.languages import normalize_tag
 
 COLUMNS = ("source", "kind", "locale", "approved", "forbidden", "note")
-OPTIONAL = ("scope", "variants", "strictness")
+OPTIONAL = ("scope", "variants", "strictness", "say")
 SEPARATOR = " | "
+SAID_AS = " = "
 
 
 def write_csv(glossary: Glossary) -> str:
-    extended = any(t.variants or t.scope != glossary.scope or t.strictness for t in glossary.terms)
+    extended = any(t.variants or t.scope != glossary.scope or t.strictness or any(x.say for _, x in t.targets)
+                   for t in glossary.terms)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS + (OPTIONAL if extended else ()))
     for term in glossary.terms:
-        extra = [term.scope, _join(term.variants), term.strictness] if extended else []
         for locale, target in term.targets or (("", Target(())),):
+            extra = [term.scope, _join(term.variants), term.strictness, _join_said(target.say)] if extended else []
             writer.writerow([term.source, term.kind, locale, _join(target.approved), _join(target.forbidden),
                              term.note, *extra])
     return out.getvalue()
+
+
+def _join_said(pairs: tuple[tuple[str, str], ...]) -> str:
+    bad = next((part for pair in pairs for part in pair if "=" in part), None)
+    if bad:
+        raise BadInput(f"'{bad}' contains '=', which CSV export uses between a rendering and how it is said; "
+                       "rephrase it")
+    return _join(tuple(SAID_AS.join(pair) for pair in pairs))
+
+
+def _split_said(where: str, cell: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for part in _split(cell):
+        written, sep, spoken = (piece.strip() for piece in part.partition("="))
+        if not sep or not written or not spoken:
+            raise BadInput(f"{where}: say '{part}' is not 'rendering = how it is said' (e.g. yuan = yuen)")
+        pairs.append((written, spoken))
+    return tuple(pairs)
 
 
 def _join(items: tuple[str, ...]) -> str:
@@ -101,4 +122,7 @@ def _add_row(where: str, terms: dict[str, dict], row: dict[str, str]) -> None:
             raise BadInput(f"{where}: {exc}") from None
         if locale in term["targets"]:
             raise BadInput(f"{where}: {row['source']} already has a row for {locale}; merge the two rows")
-        term["targets"][locale] = Target(_split(row["approved"]), _split(row["forbidden"]))
+        term["targets"][locale] = Target(_split(row["approved"]), _split(row["forbidden"]),
+                                         say=_split_said(where, row.get("say", "")))
+    elif row.get("say"):
+        raise BadInput(f"{where}: say needs a locale; a pronunciation belongs to one language")

@@ -73,6 +73,7 @@ def check_glossary(glossary: Glossary) -> list[Finding]:
 
     chinese = glossary.source_language.split("-")[0] in {"zh", "cmn", "yue"}
     first_at: dict[str, int] = {}
+    said: dict[tuple[str, str], tuple[int, str]] = {}  # (locale, rendering folded) -> (term index, spoken form)
     for index, term in enumerate(glossary.terms):
         if not term.note:
             add("error", index, "has no note; say why this rendering was chosen (translators and reviewers read it)",
@@ -91,6 +92,15 @@ def check_glossary(glossary: Glossary) -> list[Finding]:
             if both:
                 add("error", index, f"'{both[0]}' is both approved and forbidden for {locale}; keep it in one list",
                     key)
+            approved = {r.casefold() for r in target.approved}
+            for written, spoken in target.say:
+                if written.casefold() not in approved:
+                    add("error", index, f"say: '{written}' is not an approved {locale} rendering of this term; "
+                                        "a pronunciation is for a rendering the translation may use", f"{key}.say")
+                other = said.setdefault((locale, written.casefold()), (index, spoken))
+                if other[1] != spoken:
+                    add("error", index, f"say: '{written}' is said '{spoken}' here but '{other[1]}' at "
+                                        f"terms[{other[0]}]; a word has one pronunciation per locale", f"{key}.say")
         if chinese and term.kind != "dnt" and _LATIN_ONLY.match(term.source):
             add("warning", index, "source has only Latin letters in a Chinese glossary; is the target in the "
                                   "source field? (use kind dnt for Latin words kept as they are)", ".source")

@@ -11,7 +11,8 @@ Mapping, one concept entry per term:
       langSec[@xml:lang=source]    termSec per spelling: the preferred one is ``source``, admitted ones ``variants``
       langSec[@xml:lang=target]    termSec per rendering, termNote[@type=administrativeStatus]:
                                    preferredTerm-admn-sts / admittedTerm-admn-sts → approved (preferred first),
-                                   deprecatedTerm-admn-sts / supersededTerm-admn-sts → forbidden
+                                   deprecatedTerm-admn-sts / supersededTerm-admn-sts → forbidden;
+                                   termNote[@type=pronunciation] on an approved one → its ``say``
 Martif files use termEntry/langSet/tig (or ntig/termGrp) for the same structure. Every read goes through
 ``parse_xml``, which refuses DTDs, so an external entity or an entity bomb never expands.
 """
@@ -30,6 +31,7 @@ from localize.xmlsafe import parse_xml
 TBX_NAMESPACE = "urn:iso:std:iso:30042:ed-2"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STATUS = "administrativeStatus"
+PRONUNCIATION = "pronunciation"
 PREFERRED, ADMITTED = "preferredTerm-admn-sts", "admittedTerm-admn-sts"
 FORBIDDEN = ("deprecatedTerm-admn-sts", "supersededTerm-admn-sts")
 
@@ -53,17 +55,19 @@ def write_tbx(glossary: Glossary, title: str = "") -> str:
         _lang_sec(entry, glossary.source_language, [(term.source, PREFERRED), *((v, ADMITTED) for v in term.variants)])
         for locale, target in term.targets:
             statuses = [(r, PREFERRED if i == 0 else ADMITTED) for i, r in enumerate(target.approved)]
-            _lang_sec(entry, locale, statuses + [(r, FORBIDDEN[0]) for r in target.forbidden])
+            _lang_sec(entry, locale, statuses + [(r, FORBIDDEN[0]) for r in target.forbidden], dict(target.say))
     indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode") + "\n"
 
 
-def _lang_sec(entry: Element, locale: str, terms: list[tuple[str, str]]) -> None:
+def _lang_sec(entry: Element, locale: str, terms: list[tuple[str, str]], said: dict[str, str] | None = None) -> None:
     section = SubElement(entry, "langSec", {XML_LANG: locale})
     for text, status in terms:
         term_sec = SubElement(section, "termSec")
         SubElement(term_sec, "term").text = text
         SubElement(term_sec, "termNote", {"type": STATUS}).text = status
+        if said and text in said:
+            SubElement(term_sec, "termNote", {"type": PRONUNCIATION}).text = said[text]
 
 
 def read_tbx(path: Path, source_language: str | None = None, default_kind: str | None = None) -> Glossary:
@@ -144,14 +148,17 @@ def _term(path: Path, entry: Element, number: int, source_language: str, default
     targets: dict[str, Target] = {}
     for section in _children(entry, "langSec", "langSet"):
         lang = _lang(path, section)
-        statuses = [_term_status(term_sec) for term_sec in _children(section, "termSec", "tig", "ntig")]
-        statuses = [(text, status) for text, status in statuses if text]
+        found = [(*_term_status(term_sec), _pronunciation(term_sec))
+                 for term_sec in _children(section, "termSec", "tig", "ntig")]
+        found = [(text, status, spoken) for text, status, spoken in found if text]
+        statuses = [(text, status) for text, status, _ in found]
         if _same_language(lang, source_language):
             source_terms = [t for t, s in statuses if s == PREFERRED] + [t for t, s in statuses if s != PREFERRED]
             continue
         approved = [t for t, s in statuses if s == PREFERRED]
         approved += [t for t, s in statuses if s not in (PREFERRED, *FORBIDDEN)]
-        targets[lang] = Target(tuple(approved), tuple(t for t, s in statuses if s in FORBIDDEN))
+        said = tuple((text, spoken) for text, status, spoken in found if spoken and status not in FORBIDDEN)
+        targets[lang] = Target(tuple(approved), tuple(t for t, s in statuses if s in FORBIDDEN), say=said)
     if not source_terms:
         raise BadInput(f"{name}: has no {source_language} term; every entry needs its source term")
     return Term(
@@ -163,6 +170,12 @@ def _term(path: Path, entry: Element, number: int, source_language: str, default
         variants=tuple(dict.fromkeys(t for t in source_terms[1:] if t != source_terms[0])),
         strictness=strictness if strictness in STRICTNESS else "",
     )
+
+
+def _pronunciation(term_sec: Element) -> str:
+    """The termSec's pronunciation note, "" when it has none."""
+    note = next((e for e in term_sec.iter() if _local(e.tag) == "termNote" and e.get("type") == PRONUNCIATION), None)
+    return (note.text or "").strip() if note is not None else ""
 
 
 def _term_status(term_sec: Element) -> tuple[str, str]:

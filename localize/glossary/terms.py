@@ -34,7 +34,7 @@ STRICTNESS = ("required", "preferred")
 REQUIRED_KINDS = ("person_name", "brand", "dnt")  # every other kind is "preferred" unless an entry says otherwise
 TOP_KEYS = ("source_language", "scope", "terms")
 TERM_KEYS = ("source", "kind", "targets", "note", "scope", "variants", "strictness")
-TARGET_KEYS = ("approved", "forbidden")
+TARGET_KEYS = ("approved", "forbidden")  # the lists; "say" is a mapping, read apart
 
 SCHEMA_HELP = """\
 # localize glossary (schema: localize/glossary/__init__.py)
@@ -49,6 +49,8 @@ SCHEMA_HELP = """\
 #                                     preferred otherwise); a missing preferred rendering is a QA warning only
 #       targets:                      locale -> renderings (pt-BR falls back to pt)
 #         en: {{approved: [the domineering CEO], forbidden: [overbearing president]}}
+#                                     optional, per locale: say: {{yuan: yuen}}: how the dub's voice must say an
+#                                     approved rendering that it misreads as written (applied wherever it is written)
 #       note: why this rendering      required: the translator's note on the cultural choice
 """.format(kinds=", ".join(KINDS), required=", ".join(REQUIRED_KINDS))
 
@@ -60,6 +62,7 @@ class Target:
     approved: tuple[str, ...]
     forbidden: tuple[str, ...] = ()
     blank: tuple[str, ...] = ()  # "approved"/"forbidden" when the file had an empty entry there (a lint error)
+    say: tuple[tuple[str, str], ...] = ()  # (rendering as written, as the dub's voice must say it)
 
     @property
     def preferred(self) -> str | None:
@@ -145,10 +148,23 @@ def _term(file: Path, where: str, raw: Any, default_scope: str) -> Term:
 def _target(file: Path, where: str, raw: Any) -> Target:
     if raw is None:
         return Target(())
-    section = Section(file, where, raw, TARGET_KEYS)
+    section = Section(file, where, raw, (*TARGET_KEYS, "say"))
     lists = {key: section.get(key, _texts, ()) for key in TARGET_KEYS}
     filled = {key: tuple(item for item in items if item) for key, items in lists.items()}
-    return Target(filled["approved"], filled["forbidden"], tuple(key for key in TARGET_KEYS if "" in lists[key]))
+    return Target(filled["approved"], filled["forbidden"], tuple(key for key in TARGET_KEYS if "" in lists[key]),
+                  section.get("say", _spoken_forms, ()))
+
+
+def _spoken_forms(value: Any) -> tuple[tuple[str, str], ...]:
+    """``{written: spoken}``: both filled in (a pronunciation of nothing, or as nothing, is a slip)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"must map a rendering to how it is said, e.g. {{yuan: yuen}}, got {kind_of(value)}")
+    pairs = tuple((text(written), text(spoken)) for written, spoken in value.items())
+    empty = next((written for written, spoken in pairs if not written or not spoken), None)
+    if empty is not None:
+        raise ValueError(f"has an empty entry{f' for {empty}' if empty else ''}; write the rendering and how it is "
+                         "said, or remove it")
+    return pairs
 
 
 def _nonempty(value: Any) -> str:
@@ -189,10 +205,12 @@ def dump_glossary(glossary: Glossary) -> str:
     return SCHEMA_HELP + "\n" + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=120)
 
 
-def _target_dict(target: Target) -> dict[str, list[str]]:
-    out = {"approved": list(target.approved)}
+def _target_dict(target: Target) -> dict[str, Any]:
+    out: dict[str, Any] = {"approved": list(target.approved)}
     if target.forbidden:
         out["forbidden"] = list(target.forbidden)
+    if target.say:
+        out["say"] = dict(target.say)
     return out
 
 

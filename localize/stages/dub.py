@@ -5,10 +5,11 @@ sound ducked under it.
 The fitted cues are grouped into synthesis units (short lines of one speaker said together, ``dub.fitting``) and
 each unit is spoken in its speaker's voice from the series' voice map (``localize cast voices``); a speaker the
 map does not know (unknown, or no map) gets the job's ``dub.voice``, else the language's first catalogue voice.
-Each line goes through the per-line cache, so an edited line re-synthesizes that line only. The stage makes
+A line is read as the job's glossaries say their renderings are pronounced (``say``, ``glossary.pronunciation``),
+and goes through the per-line cache, so an edited line re-synthesizes that line only. The stage makes
 ``speech.wav`` (every unit back to back, 16-bit mono at ``dub.speech.RATE``) and ``speech.json`` (each unit's
-cues, text, voice and place in the WAV), which the fitting and mixing stages read; its usage is the seconds
-synthesized, priced at ``tts_second``.
+cues, text, the text read where a pronunciation changed it, voice and place in the WAV), which the fitting and
+mixing stages read; its usage is the seconds synthesized, priced at ``tts_second``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from localize.dub.speech import RATE, at_tempo, speak
 from localize.dub.tts import ENGINES, check_engine
 from localize.dub.voices import VoiceChoice, VoiceMap, cast_voices, label, load_voice_map
 from localize.errors import BadInput
+from localize.glossary import load_glossary
+from localize.glossary.pronunciation import Pronunciations
 from localize.job import Episode, Job
 from localize.model import cues_from_json
 from localize.model_cache import resolve_whisper_model
@@ -57,14 +60,16 @@ def _tts(call: StageCall) -> Usage:
     units = synthesis_units(cues, language)
     voices: dict[str, dict[str, VoiceChoice]] = call.settings["voices"]
     chosen = [voices.get(unit.speaker, {}).get(language, call.settings["narrator"]) for unit in units]
+    pronounce = Pronunciations.from_pairs(call.settings["say"]).apply
     lines = speak(units, chosen, language, lambda name: call.engine(f"tts.{name}"), call.engine("tts_cache"),
-                  call.ffmpeg)
+                  call.ffmpeg, pronounce)
     write_wav(call.output(f"speech.{language}"), np.concatenate([line.pcm for line in lines] or [np.zeros(0, "<i2")]),
               RATE)
     offset, listed = 0, []
     for line in lines:
         listed.append({"cues": list(line.unit.cues), "start_ms": line.unit.start_ms, "end_ms": line.unit.end_ms,
-                       "speaker": line.unit.speaker, "text": line.unit.text, "voice": label(line.voice),
+                       "speaker": line.unit.speaker, "text": line.unit.text,
+                       **({"spoken": line.spoken} if line.spoken != line.unit.text else {}), "voice": label(line.voice),
                        "offset": offset, "samples": len(line.pcm), "speech_ms": line.speech_ms})
         offset += len(line.pcm)
     atomic_write_json(call.output(f"lines.{language}"), {"language": language, "rate": RATE, "lines": listed})
@@ -72,13 +77,15 @@ def _tts(call: StageCall) -> Usage:
 
 
 def _settings(job: Job, language: str) -> dict[str, Any]:
-    """The voices of this language (what changes the speech), not the whole map file."""
+    """The voices and the glossaries' pronunciations of this language (what changes the speech), not the whole map
+    and glossary files: a glossary edit that changes no pronunciation re-synthesizes nothing."""
     voice_map = _voice_map(job)
     voices = {name: {language: choices[language]} for name, choices in voice_map.choices.items()
               if language in choices} if voice_map else {}
     given = job.dub.voice
     narrator = VoiceChoice(*given) if given else narrator_voice(language)
-    return {"language": language, "rate": RATE, "voices": voices, "narrator": narrator}
+    say = Pronunciations.of([load_glossary(path) for path in job.glossaries], language).pairs
+    return {"language": language, "rate": RATE, "voices": voices, "narrator": narrator, "say": [list(p) for p in say]}
 
 
 def _check(job: Job, language: str) -> None:
@@ -100,7 +107,7 @@ def _check(job: Job, language: str) -> None:
 
 
 def tts_stage(language: str, job: Job) -> Stage:
-    return Stage(f"tts.{language}", 2, needs=(f"cues.{language}",),
+    return Stage(f"tts.{language}", 3, needs=(f"cues.{language}",),
                  makes={f"speech.{language}": "speech.wav", f"lines.{language}": "speech.json"},
                  action=_tts, reads=lambda j: _settings(j, language), preflight=lambda j: _check(j, language),
                  engines=(*(f"tts.{name}" for name in ENGINES), "tts_cache"), force_group="tts",
@@ -124,26 +131,30 @@ def _fit_dub(call: StageCall) -> None:
     video_end_ms = read_json(call.inputs["probe"])["duration_ms"]
     fitted = fit_dub(units, [line["speech_ms"] for line in listed], video_end_ms=video_end_ms)
     stem = np.zeros(video_end_ms * RATE // 1000, dtype="<i2")
+    played_ms = []
     for placed, pcm in zip(fitted.lines, _read_speech(call.inputs[f"speech.{language}"], listed), strict=True):
         start = placed.start_ms * RATE // 1000
         room = min((placed.end_ms - placed.start_ms) * RATE // 1000, len(stem) - start)
-        spoken = at_tempo(pcm, placed.tempo, call.ffmpeg)[:room]
+        played = at_tempo(pcm, placed.tempo, call.ffmpeg)
+        played_ms.append(len(played) * 1000 // RATE)
+        spoken = played[:room]
         stem[start:start + len(spoken)] = spoken
     write_wav(call.output(f"dub.{language}"), stem, RATE)
-    violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms)
+    violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms, played_ms=played_ms)
     atomic_write_json(call.output(qc_artifact(f"fit.dub.{language}")), {
         "passed": not violations, "language": language,
         "violations": [v.to_json() for v in violations],
         "lines": [{"cues": [c + 1 for c in placed.cues], "start_ms": placed.start_ms, "end_ms": placed.end_ms,
-                   "tempo": placed.tempo, "speech_ms": placed.speech_ms, "flags": list(placed.flags),
-                   **({"max_chars": placed.max_chars} if placed.max_chars is not None else {})}
-                  for placed in fitted.lines],
+                   "tempo": placed.tempo, "speech_ms": placed.speech_ms, "played_ms": played,
+                   "flags": list(placed.flags), **({"max_chars": placed.max_chars} if placed.max_chars is not None
+                                                   else {})}
+                  for placed, played in zip(fitted.lines, played_ms, strict=True)],
         "chunks": [{"lines": list(chunk.lines), "tempo": chunk.tempo} for chunk in fitted.chunks],
     })
 
 
 def fit_dub_stage(language: str) -> Stage:
-    return Stage(f"fit.dub.{language}", 1, needs=(f"speech.{language}", f"lines.{language}", f"cues.{language}",
+    return Stage(f"fit.dub.{language}", 2, needs=(f"speech.{language}", f"lines.{language}", f"cues.{language}",
                                                   "probe"),
                  makes={f"dub.{language}": "dub.wav", qc_artifact(f"fit.dub.{language}"): "qc.json"},
                  action=_fit_dub, reads=lambda j: {"language": language, "fitting": DEFAULTS, "rate": RATE},
