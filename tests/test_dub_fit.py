@@ -3,6 +3,8 @@ property test: whatever the cues and speech lengths, placed lines never overlap 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -97,9 +99,20 @@ def test_lines_between_pauses_share_one_tempo():
     # the first two cues are 100 ms apart (one chunk), the third comes after a 1.5 s pause
     cues = [Cue(0, 1000, "Where?", "A"), Cue(1100, 2000, "Here.", "B"), Cue(3500, 4500, "Go.", "A")]
     result = fit(cues, [1200, 800, 900])  # the first needs 1200 / 1000 = 1.2; the others fit at 1.0
-    assert [(c.lines, c.tempo) for c in result.chunks] == [((0, 1), 1.2), ((2,), 1.0)]
-    assert [line.tempo for line in result.lines] == [1.2, 1.2, 1.0]
-    assert [(line.start_ms, line.end_ms) for line in result.lines] == [(0, 1000), (1100, 1767), (3500, 4400)]
+    # the last chunk is raised to within 15 % of the one before it: ceil(1200 / 1.15) = 1044 thousandths
+    assert [(c.lines, c.tempo) for c in result.chunks] == [((0, 1), 1.2), ((2,), 1.044)]
+    assert [line.tempo for line in result.lines] == [1.2, 1.2, 1.044]
+    assert [(line.start_ms, line.end_ms) for line in result.lines] == [(0, 1000), (1100, 1767), (3500, 4363)]
+
+
+def test_a_half_second_pause_ends_a_chunk_and_neighbouring_chunks_step_by_at_most_15_percent():
+    # five turns 600 ms apart (as the sample's are); only the third is too long for its room
+    cues = [Cue(i * 2600, i * 2600 + 2000, "Line.", "AB"[i % 2]) for i in range(5)]
+    result = fit(cues, [1500, 1500, 2500, 1500, 1500])  # room 2000 + 500 borrowed: 2500 fits, so make it 3100
+    assert [c.tempo for c in result.chunks] == [1.0] * 5
+    result = fit(cues, [1500, 1500, 3100, 1500, 1500])  # 3100 / 2500 = 1.24
+    assert [c.lines for c in result.chunks] == [(0,), (1,), (2,), (3,), (4,)]
+    assert [c.tempo for c in result.chunks] == [1.0, 1.079, 1.24, 1.079, 1.0]  # ceil(1240 / 1.15) = 1079
 
 
 def test_no_line_overlaps_the_next_cue():
@@ -193,6 +206,8 @@ def test_settings_and_inputs_are_checked():
         FitSettings(max_tempo=0.9)
     with pytest.raises(BadInput, match="floor"):
         FitSettings(min_tempo=1.1)
+    with pytest.raises(BadInput, match="step between chunks"):
+        FitSettings(max_step=0.9)
     with pytest.raises(ValueError, match="2 speech durations for 1"):
         fit_dub(synthesis_units([Cue(0, 1000, "One.", "A")], "en"), [1, 2], video_end_ms=2000)
     assert fit_dub((), [], video_end_ms=0).lines == ()
@@ -221,6 +236,9 @@ def test_placed_lines_never_overlap_and_stay_on_their_cues(episode):
     for chunk in result.chunks:
         assert {lines[k].tempo for k in chunk.lines} == {chunk.tempo}
         assert 1.0 <= chunk.tempo <= DEFAULTS.max_tempo
+    for before, after in itertools.pairwise(result.chunks):
+        faster, slower = max(before.tempo, after.tempo), min(before.tempo, after.tempo)
+        assert slower * DEFAULTS.max_step >= faster - 0.001
     for index, (unit, line) in enumerate(zip(units, lines, strict=True)):
         assert line.cues == unit.cues and line.start_ms <= line.end_ms
         if index + 1 < len(lines):

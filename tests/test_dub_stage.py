@@ -239,7 +239,8 @@ def test_an_m_and_e_stem_of_another_length_is_refused(over_me, ffmpeg):
 
 def test_a_dub_whisper_mishears_fails_the_run_and_is_not_delivered(dubbed):
     """With no word allowed misheard, each line Whisper got a word of wrong is flagged, and an episode with any
-    such line fails its check and gets no package. (Joe says yuan as "you won" or "you and": never exact.)"""
+    such line fails its check and gets no package. (Joe says yuan as "you won" or "new ones", son-in-law as "sun
+    and law": never every word right.)"""
     job = dubbed.job.parent / "strict.yaml"
     job.write_text(dubbed.job.read_text(encoding="utf-8").replace("max_wer: 0.2", "max_wer: 0, max_line_wer: 0")
                    + SHORTS, encoding="utf-8")
@@ -252,4 +253,5 @@ def test_a_dub_whisper_mishears_fails_the_run_and_is_not_delivered(dubbed):
         misheard = [line["cues"][0] for line in heard["lines"] if line["wer"] > 0]
         assert [v["cue"] for v in heard["violations"] if v["rule"] == "misheard"] == misheard
         assert heard["passed"] == (heard["wer"] == 0) == (blocked[episode] == [])
-    assert blocked["ep02"] == ["package.youtube-shorts"]
+    # Piper samples noise, so which words Whisper gets wrong changes from run to run; some always are
+    assert ["package.youtube-shorts"] in blocked.values()

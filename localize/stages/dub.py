@@ -198,11 +198,11 @@ def mix_stage(language: str, episode: Episode) -> Stage:
 
 
 def _listen(call: StageCall) -> Usage:
-    """Whisper re-transcribes the mix; every line's and the episode's word error rate against the dubbed text,
+    """Whisper re-transcribes the dub; every line's and the episode's word error rate against the dubbed text,
     and each line over its limit, as the stage's QC report (``localize run`` exits 1 on a failure)."""
     language = call.settings["language"]
     whisper: WhisperEngine = call.engine("whisper")
-    transcript = whisper.transcribe(call.inputs[f"mix.{language}"], AsrOptions(language=language))
+    transcript = whisper.transcribe(call.inputs[f"dub.{language}"], AsrOptions(language=language))
     texts = [line["text"] for line in read_json(call.inputs[f"lines.{language}"])["lines"]]
     placed = read_json(call.inputs[qc_artifact(f"fit.dub.{language}")])["lines"]
     heard = heard_lines(texts, [word.text for segment in transcript.segments for word in segment.words], language)
@@ -224,8 +224,12 @@ def _listen(call: StageCall) -> Usage:
 
 
 def listen_stage(language: str) -> Stage:
-    """The dub's intelligibility check: Whisper (the job's ``asr.model``) hears the mix as the audience will."""
-    return Stage(f"listen.{language}", 2, needs=(f"mix.{language}", f"lines.{language}",
+    """The dub's intelligibility check: Whisper (the job's ``asr.model``) hears the dub on the episode's timeline.
+
+    Not the mix: under a ducked original, Whisper hears the Chinese voices as English words, which the audience
+    does not (the sample's dub: 4.8 % WER alone, 12.0 % in the mix). How far the dub stands above what is under it
+    is ``mix.<lang>``'s dub-to-background ratio."""
+    return Stage(f"listen.{language}", 3, needs=(f"dub.{language}", f"lines.{language}",
                                                  qc_artifact(f"fit.dub.{language}")),
                  makes={qc_artifact(f"listen.{language}"): "qc.json"}, action=_listen, engines=("whisper",),
                  reads=lambda j: {"language": language, "model": j.asr.model, "compute_type": j.asr.compute_type,
