@@ -136,7 +136,7 @@ print(json.dumps({"text": "".join(s.text for s in transcript.segments), "retries
 
 @pytest.mark.slow
 def test_fast_tongue_twister_gives_the_same_nonempty_text_on_every_run(tmp_path, ffmpeg):
-    """Three fresh processes (three model loads) on the clip's first four lines, cut out at 16 kHz as the pipeline
+    """Two fresh processes (two model loads) on the clip's first four lines, cut out at 16 kHz as the pipeline
     extracts audio: Whisper base at temperature 0 loops there (the clip used to come out empty); the window is
     decoded again with a repetition penalty, deterministically. Measured CER of the whole clip: 32.0 %; of these
     four lines: 30 %."""
@@ -145,8 +145,8 @@ def test_fast_tongue_twister_gives_the_same_nonempty_text_on_every_run(tmp_path,
                     str(wav)], check=True)
     runs = [json.loads(subprocess.run([sys.executable, "-c", TRANSCRIBE_ONCE, str(wav)], check=True,
                                       capture_output=True, text=True, cwd=REPO).stdout)
-            for _ in range(3)]
-    assert runs[0] == runs[1] == runs[2]
+            for _ in range(2)]
+    assert runs[0] == runs[1]
     assert runs[0]["text"] and runs[0]["retries"] and runs[0]["retries"][0]["kept"] == "retry"
     script = read_track(TWISTER.with_suffix(".zh.srt"), "zh-Hans").cues
     said = "".join(cue.text for cue in script if cue.end_ms <= EXCERPT_S * 1000)
