@@ -1,9 +1,10 @@
-"""Intelligibility of a dub: what Whisper hears in the mix, word by word, against what each line should say.
+"""Intelligibility of a dub: what Whisper hears in it, word by word, against what each line should say.
 
-A dub can pass every timing rule and still be mush: a line sped up to its cap, a voice that cannot say a name,
-speech buried under the scene's music. Whisper re-transcribes the delivered mix; the heard words are aligned to the
-episode's dubbed words with the fewest edits, and the word error rate (WER) of the episode and of each line is the
-edits that fall on its words over their number. Words are compared lower-cased, without punctuation, with English
+A dub can pass every timing rule and still be mush: a line sped up to its cap, a voice that cannot say a name.
+Whisper re-transcribes the dub on the episode's timeline (not the mix: under a ducked Chinese original it hears the
+voices underneath as English words, which no audience does); the heard words are aligned to the episode's dubbed
+words with the fewest edits, and the word error rate (WER) of the episode and of each line is the edits that fall
+on its words over their number. Words are compared lower-cased, without punctuation, with English
 numbers in digits read as words ("5" and "five" are the same word heard).
 """
 

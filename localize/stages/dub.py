@@ -1,6 +1,6 @@
 """Dubbing, for the languages of the job's ``dub: {targets}``: ``tts.<lang>``, the speech of every line, then
-``fit.dub.<lang>``, the speech laid on the episode's timeline, then ``mix.<lang>``, the dub over the episode's own
-sound ducked under it.
+``fit.dub.<lang>``, the speech laid on the episode's timeline, then ``mix.<lang>``, the dub over the episode's M&E
+stem or its own sound ducked under the dub, and ``listen.<lang>``, Whisper's hearing of the dub.
 
 The fitted cues are grouped into synthesis units (short lines of one speaker said together, ``dub.fitting``) and
 each unit is spoken in its speaker's voice from the series' voice map (``localize cast voices``); a speaker the
