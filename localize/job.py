@@ -119,6 +119,9 @@ class DubSettings:
     voice: tuple[str, str] | None = None  # (engine, voice) for every other line; None: the language's first voice
     max_wer: float = 0.10  # listen.<lang>: the most of an episode's dubbed words Whisper may mishear
     max_line_wer: float = 0.5  # and of one line's
+    # fit.dub.<lang>: a line too long at the tempo cap may leave its cue (start early, run on towards the next cue),
+    # and the subtitles of every package that carries the dub follow it; else such a line is cut and flagged
+    retime: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,7 @@ def _read_dub(file: Path, raw: Any, targets: tuple[str, ...], speakers: SpeakerS
     the one ``localize cast voices`` writes beside the cast."""
     if raw is None:
         return None
-    section = Section(file, "dub", raw, ("targets", "voices", "voice", "max_wer", "max_line_wer"))
+    section = Section(file, "dub", raw, ("targets", "voices", "voice", "max_wer", "max_line_wer", "retime"))
     languages = section.get("targets", _language_list)
     stray = [language for language in languages if language not in targets]
     if stray:
@@ -314,7 +317,8 @@ def _read_dub(file: Path, raw: Any, targets: tuple[str, ...], speakers: SpeakerS
         voice = (chosen.get("engine", text), chosen.get("voice", text))
     return DubSettings(targets=languages, voices=voices, voice=voice,
                        max_wer=section.get("max_wer", share, DubSettings.max_wer),
-                       max_line_wer=section.get("max_line_wer", share, DubSettings.max_line_wer))
+                       max_line_wer=section.get("max_line_wer", share, DubSettings.max_line_wer),
+                       retime=section.get("retime", boolean, DubSettings.retime))
 
 
 def _read_speakers(file: Path, raw: Any) -> SpeakerSettings | None:

@@ -20,6 +20,7 @@ from localize.dub.fitting import (
     check_dub,
     fit_dub,
     rubberband_filter,
+    subtitles_following,
     synthesis_units,
 )
 from localize.dub.pcm import trim_silence
@@ -93,6 +94,19 @@ def test_re_timing_starts_a_line_early_into_the_silence_before_it():
     still = fit(cues, [800, 4000, 900], retime=True).lines[1]
     # 3200 ms at the cap, 2000 ms of room from 1100: floor(16 * 2000 / 3200) = 10
     assert (still.start_ms, still.end_ms, still.flags, still.max_chars) == (1100, 3100, (RETIMED, OVERRUN), 10)
+
+
+def test_subtitles_follow_a_re_timed_dub_and_only_it():
+    cues = [Cue(0, 1000, "Hi.", "B"), Cue(2000, 2800, "Sixteen", "A"), Cue(2883, 3000, "letters.", "A"),
+            Cue(3200, 5000, "Well.", "B")]
+    lines = fit_dub(synthesis_units(cues, "en"), [800, 2000, 900], video_end_ms=6000, retime=True).lines
+    assert [(line.cues, line.start_ms, line.end_ms, line.flags) for line in lines] == [
+        ((0,), 0, 736, ()), ((1, 2), 1500, 3100, (RETIMED,)), ((3,), 3200, 3920, ())]  # 2000 ms at 1.25x: 1600
+    followed = subtitles_following(cues, lines)
+    assert [(c.start_ms, c.end_ms) for c in followed] == [(0, 1000), (1500, 2800), (2883, 3100), (3200, 5000)]
+    assert [c.text for c in followed] == [c.text for c in cues]
+    assert subtitles_following(cues, fit_dub(synthesis_units(cues, "en"), [800, 2000, 900], video_end_ms=6000
+                                             ).lines) == cues  # nothing re-timed: the cues as they were
 
 
 def test_lines_between_pauses_share_one_tempo():

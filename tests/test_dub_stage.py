@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pysubs2
 import pytest
 
 from localize.costs import ledger
@@ -29,6 +31,7 @@ from tests.small_jobs import SHORTS, imported_job
 pytestmark = [pytest.mark.tts, pytest.mark.slow]  # listen.en runs Whisper
 # Joe says the yuan of ep02's "five million yuan" so that Whisper hears "you won": 3 of its 24 words are misheard
 # (12.5 %), over the default 10 %; these tests are about the stages, the limit's own test puts it back.
+LONG_LINE = "Happy birthday, Mom. I brought you the red flowers you love."  # 3.27-3.31 s in 3 Piper takes
 DUB = ("dub: {targets: [en], voice: {engine: piper, voice: en_US-joe-medium}, max_wer: 0.2}\n"
        "costs: {rate_card: {tts_second: '0.01'}}\n")
 
@@ -129,6 +132,42 @@ def test_a_glossary_pronunciation_re_synthesizes_the_lines_that_say_the_word(dub
     assert abs(Decimal(new["quantity"]) - Decimal(changed[0][1]["samples"]) / 24_000) <= Decimal("0.001")
 
 
+def test_with_retime_a_line_too_long_for_its_cue_moves_and_its_subtitle_follows(dubbed, ffmpeg):
+    """ep01's first line made about 3.3 s long in Piper's voice: at the 1.25× cap it needs 2.6 s, and its cue
+    leaves it 2.2 s (to 500 ms past its end). With ``dub: {retime: true}`` it starts early instead of being cut,
+    and the package's English subtitles for it span its dub; the fitted cues themselves stay on the speech.
+    (Joe speaks about 18 characters a second, 22.5 at the cap: a line he cannot fit also reads too fast for its
+    subtitle, so its fit.en check fails and the job delivers it flagged.)"""
+    folder = dubbed.job.parent
+    memory = (folder / "memory.tmx").read_text(encoding="utf-8")
+    (folder / "retime.tmx").write_text(re.sub(r"Happy birthday, Mo\w*\.", LONG_LINE, memory), encoding="utf-8")
+    job = folder / "retime.yaml"
+    job.write_text(dubbed.job.read_text(encoding="utf-8").replace("tm: [memory.tmx]", "tm: [retime.tmx]")
+                   .replace("max_wer: 0.2}", "max_wer: 0.2, retime: true}") + SHORTS +
+                   "qc: {deliver_flagged: true}\n", encoding="utf-8")
+    work = folder / "retime-work"
+    shutil.copytree(dubbed.work, work)
+    done = localize("run", job, "--work", work, "--json")
+    assert done.code == 1, done.stderr
+    qc = json.loads((work / "ep01" / "fit.dub.en" / "qc.json").read_text())
+    cues = json.loads((work / "ep01" / "fit.en" / "cues.en.json").read_text())["cues"]
+    line = qc["lines"][0]
+    first, last = cues[line["cues"][0] - 1], cues[line["cues"][-1] - 1]
+    assert qc["passed"] and line["flags"] == ["retimed"] and "max_chars" not in line, qc
+    assert line["start_ms"] < first["start_ms"]  # started early, into the silence before its cue
+    (release,) = (work / "ep01" / "package.youtube-shorts" / "release").glob("*.mp4")
+    package_qc = json.loads((work / "ep01" / "package.youtube-shorts" / "qc.json").read_text())
+    # delivered flagged for the subtitle's reading speed, and nothing else: the dub track ends with the picture
+    assert [failure["check"] for failure in package_qc["failures"]] == ["subtitle_qc en"], package_qc
+    subtitles = folder / "retimed.en.srt"
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(release), "-map", "0:s:0", str(subtitles)], check=True)
+    shown = pysubs2.load(str(subtitles))
+    assert shown[0].start == line["start_ms"] and shown[len(line["cues"]) - 1].end == max(last["end_ms"],
+                                                                                          line["end_ms"])
+    assert [(e.start, e.end) for e in shown[len(line["cues"]):]] == \
+        [(c["start_ms"], c["end_ms"]) for c in cues[len(line["cues"]):]]  # the other lines' subtitles stay put
+
+
 def _tts_entries(work: Path) -> list[dict]:
     with sqlite3.connect(work / "state.sqlite") as db:
         return [e for e in ledger.entries(db) if e["item"] == TTS_ITEM]
@@ -137,6 +176,7 @@ def _tts_entries(work: Path) -> list[dict]:
 @pytest.mark.parametrize("dub, said", [
     ("dub: {targets: [en], voice: {engine: piper, voice: joe}}", "dub.voice: 'joe' is not a piper voice"),
     ("dub: {targets: [en], max_wer: 10}", "dub.max_wer: must be a share from 0 to 1"),
+    ("dub: {targets: [en], retime: maybe}", "dub.retime: must be true or false"),
     ("dub: {targets: [es]}", "es is not in targets"),
     ("dub: {targets: [en], voice: {engine: kokoro, voice: jf_alpha}}", None),  # a voice that speaks English
 ])

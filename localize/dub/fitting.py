@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from localize.errors import BadInput
 from localize.model import Cue
@@ -215,6 +215,19 @@ def _place(unit: SpeechUnit, speech: int, permille: int, room: int, hard: int, f
     # floor(len(text) * room / (speech at the cap)), in integers; an overrun line's chunk is always at the cap
     max_chars = len(unit.text) * (end - start) * cap // (speech * 1000)
     return PlacedLine(unit.cues, start, end, tempo, speech, flags + (OVERRUN,), max_chars)
+
+
+def subtitles_following(cues: Sequence[Cue], lines: Sequence[PlacedLine]) -> list[Cue]:
+    """The cues with each re-timed line's subtitles stretched over its dub: its first cue starts no later than the
+    dub does, its last ends no earlier. The fitting re-times a line only into silence at least ``min_gap_ms`` from
+    the other lines and subtitles, so the stretched cues never meet their neighbours; other cues are kept."""
+    result = list(cues)
+    for line in lines:
+        if RETIMED in line.flags:
+            first, last = line.cues[0], line.cues[-1]
+            result[first] = replace(result[first], start_ms=min(result[first].start_ms, line.start_ms))
+            result[last] = replace(result[last], end_ms=max(result[last].end_ms, line.end_ms))
+    return result
 
 
 def _permille(tempo: float) -> int:

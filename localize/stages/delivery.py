@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from localize import media
+from localize.dub.fitting import subtitles_following
 from localize.errors import BadInput
 from localize.job import Episode, Job, Series
 from localize.model import Track, cues_from_json
@@ -15,6 +16,7 @@ from localize.package.audio import DUB, ORIGINAL
 from localize.package.build import Dub, Release, assemble_package, flag
 from localize.package.burn import require_font_for_language
 from localize.package.profiles import DeliveryProfile
+from localize.stages.dub import placed_lines
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.store import atomic_write_json
 
@@ -59,6 +61,7 @@ class PackageSettings:
     source_language: str
     episode_number: int
     dubbed: tuple[str, ...] = ()
+    follow_dub: bool = False  # the dubbed languages' subtitles follow re-timed dub lines (``dub: {retime: true}``)
 
 
 def _package(call: StageCall) -> None:
@@ -69,6 +72,10 @@ def _package(call: StageCall) -> None:
     release = Release(series.title, settings.episode_number, series.first_producer or None, series.licence or None)
     tracks = [Track(language, tuple(cues_from_json(read_json(call.inputs[f"cues.{language}"]))))
               for language in settings.languages]
+    if settings.follow_dub:
+        tracks = [Track(track.language, tuple(subtitles_following(
+            track.cues, placed_lines(read_json(call.inputs[qc_artifact(f"fit.dub.{track.language}")])))))
+            if track.language in settings.dubbed else track for track in tracks]
     if not any(track.cues for track in tracks):
         raise BadInput(f"no speech found in {call.inputs['video']}: there is nothing to subtitle, so no package is "
                        "made; check the episode's dialogue track")
@@ -135,7 +142,7 @@ def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage
         action=_package, force_group="package", preflight=lambda j: _check_package(j, profile), delivers=True,
         check_episode=lambda j, e: _check_picture(e, profile),
         reads=lambda j: PackageSettings(profile, languages, j.series, j.source_language, episode_number(episode, j),
-                                        dubbed),
+                                        dubbed, bool(dubbed) and j.dub.retime),
     )
 
 

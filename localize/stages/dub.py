@@ -23,7 +23,7 @@ from localize import media
 from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
-from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
+from localize.dub.fitting import DEFAULTS, PlacedLine, check_dub, fit_dub, synthesis_units
 from localize.dub.intelligibility import episode_wer, heard_lines
 from localize.dub.mix import DUCKING, MIX_RATE, background_and_dub, dub_to_background_db, mix
 from localize.dub.pcm import pcm16, read_wav, write_wav
@@ -128,8 +128,8 @@ def _fit_dub(call: StageCall) -> None:
     units = synthesis_units(cues, language)
     if [list(u.cues) for u in units] != [line["cues"] for line in listed]:
         raise BadInput(f"the speech of {language} was made for other cues; run again with --force tts.{language}")
-    video_end_ms = read_json(call.inputs["probe"])["duration_ms"]
-    fitted = fit_dub(units, [line["speech_ms"] for line in listed], video_end_ms=video_end_ms)
+    video_end_ms, retime = read_json(call.inputs["probe"])["duration_ms"], call.settings["retime"]
+    fitted = fit_dub(units, [line["speech_ms"] for line in listed], video_end_ms=video_end_ms, retime=retime)
     stem = np.zeros(video_end_ms * RATE // 1000, dtype="<i2")
     played_ms = []
     for placed, pcm in zip(fitted.lines, _read_speech(call.inputs[f"speech.{language}"], listed), strict=True):
@@ -140,7 +140,7 @@ def _fit_dub(call: StageCall) -> None:
         spoken = played[:room]
         stem[start:start + len(spoken)] = spoken
     write_wav(call.output(f"dub.{language}"), stem, RATE)
-    violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms, played_ms=played_ms)
+    violations = check_dub(fitted.lines, cues, video_end_ms=video_end_ms, retime=retime, played_ms=played_ms)
     atomic_write_json(call.output(qc_artifact(f"fit.dub.{language}")), {
         "passed": not violations, "language": language,
         "violations": [v.to_json() for v in violations],
@@ -153,11 +153,18 @@ def _fit_dub(call: StageCall) -> None:
     })
 
 
+def placed_lines(report: dict) -> list[PlacedLine]:
+    """The dub's lines as ``fit.dub.<lang>``'s QC report places them (its cue numbers count from 1)."""
+    return [PlacedLine(tuple(cue - 1 for cue in line["cues"]), line["start_ms"], line["end_ms"], line["tempo"],
+                       line["speech_ms"], tuple(line["flags"]), line.get("max_chars")) for line in report["lines"]]
+
+
 def fit_dub_stage(language: str) -> Stage:
     return Stage(f"fit.dub.{language}", 2, needs=(f"speech.{language}", f"lines.{language}", f"cues.{language}",
                                                   "probe"),
                  makes={f"dub.{language}": "dub.wav", qc_artifact(f"fit.dub.{language}"): "qc.json"},
-                 action=_fit_dub, reads=lambda j: {"language": language, "fitting": DEFAULTS, "rate": RATE},
+                 action=_fit_dub, reads=lambda j: {"language": language, "fitting": DEFAULTS, "rate": RATE,
+                                                   "retime": j.dub.retime},
                  force_group="fit.dub", language=language)
 
 
