@@ -47,3 +47,11 @@ def run(command: list[str], *, text: bool = False, cwd: Path | None = None) -> s
     if LINUX:
         command = [sys.executable, "-I", "-S", "-c", _EXEC_DYING_WITH_PARENT, str(os.getpid()), *command]
     return subprocess.run(command, check=False, capture_output=True, text=text, cwd=cwd)
+
+
+def failure_reason(result: subprocess.CompletedProcess, otherwise: str = "") -> str:
+    """Why a child failed, in one line: the last line it wrote to stderr (where ffmpeg says what went wrong), else
+    ``otherwise``, else its exit status."""
+    stderr = result.stderr.decode(errors="replace") if isinstance(result.stderr, bytes) else result.stderr or ""
+    lines = stderr.strip().splitlines()
+    return lines[-1] if lines else otherwise or f"exit {result.returncode}"

@@ -158,8 +158,7 @@ def extract_audio(source: Path, target: Path, ffmpeg_binary: str) -> None:
     )
     result = children.run(command, text=True)
     if result.returncode != 0:
-        reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
-        raise BadInput(f"ffmpeg could not extract audio from {source}: {reason}")
+        raise BadInput(f"ffmpeg could not extract audio from {source}: {children.failure_reason(result)}")
 
 
 def require_picture(info: Probe) -> None:

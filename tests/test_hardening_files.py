@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from localize import children
 from localize.store import WorkStore, connect_read_only, storage_refused
 from tests.conftest import Result, localize
 from tests.small_jobs import SHORTS, imported_job
@@ -276,3 +277,15 @@ def test_storage_refused_knows_a_full_disk_from_a_bug(tmp_path):
     with pytest.raises(OSError) as missing:
         (tmp_path / "nowhere" / "file").write_text("x")
     assert storage_refused(missing.value) is None
+
+
+@pytest.mark.parametrize("text", [True, False])
+def test_a_failed_child_is_reported_by_the_last_line_it_wrote_else_its_exit_status(ffmpeg, tmp_path, text):
+    missing = tmp_path / "missing.mp4"
+    failed = children.run([ffmpeg, "-hide_banner", "-i", str(missing), "-f", "null", "-"], text=text)
+    assert failed.returncode != 0
+    reason = children.failure_reason(failed)  # ffmpeg's last line: "Error opening input files: No such file…"
+    assert reason.endswith("No such file or directory") and "\n" not in reason
+    silent = children.run([sys.executable, "-c", "raise SystemExit(3)"], text=text)
+    assert children.failure_reason(silent) == "exit 3"
+    assert children.failure_reason(silent, "no frame decoded") == "no frame decoded"

@@ -40,8 +40,8 @@ def background_and_dub(sound: Path, dub: Path, ffmpeg: str, length: int,
                                "-map", "[ducked]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(background),
                                "-map", "[dub]", "-c:a", "pcm_s16le", "-fflags", "+bitexact", str(speech)], text=True)
         if result.returncode != 0:
-            lines = result.stderr.strip().splitlines()
-            raise BadInput(f"ffmpeg could not mix the dub over {sound.name}: {lines[-1] if lines else 'failed'}")
+            reason = children.failure_reason(result, "failed")
+            raise BadInput(f"ffmpeg could not mix the dub over {sound.name}: {reason}")
         ducked, dubbed = (read_wav(path).astype(np.float32) / 32768 for path in (background, speech))
     return _fitted(ducked, length), _fitted(dubbed, length)
 

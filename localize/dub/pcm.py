@@ -59,7 +59,5 @@ def filter_samples(samples: np.ndarray, rate: int, audio_filter: str, ffmpeg: st
                                "-ar", str(rate), "-ac", "1", "-i", str(source), "-af", audio_filter,
                                "-f", _RAW[kind], "-ac", "1", "-"])
     if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        reason = lines[-1] if lines else f"exit {result.returncode}"
-        raise Unavailable(f"ffmpeg could not {doing} ({reason}){hint}")
+        raise Unavailable(f"ffmpeg could not {doing} ({children.failure_reason(result)}){hint}")
     return np.frombuffer(result.stdout, dtype=kind)

@@ -94,8 +94,8 @@ def grab_frame(video: Path, time_ms: int, width: int, height: int, ffmpeg: str) 
                "-pix_fmt", "bgr24", "-"]
     done = children.run(command)
     if done.returncode != 0 or len(done.stdout) != width * height * 3:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no frame decoded"]
-        raise BadInput(f"{video}: could not read the frame at {time_ms} ms: {reason[0]}")
+        reason = children.failure_reason(done, "no frame decoded")
+        raise BadInput(f"{video}: could not read the frame at {time_ms} ms: {reason}")
     return np.frombuffer(done.stdout, dtype=np.uint8).reshape(height, width, 3)
 
 

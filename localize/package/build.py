@@ -263,8 +263,7 @@ def _mux(video: Path, tracks: list[Track], profile: DeliveryProfile, target: Pat
     for srt in folder.glob(".input.*.srt"):
         srt.unlink()
     if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-        raise BadInput(f"ffmpeg could not package {video}: {reason}")
+        raise BadInput(f"ffmpeg could not package {video}: {children.failure_reason(done)}")
 
 
 def _metadata_args(release: Release, profile: DeliveryProfile) -> list[str]:

@@ -145,5 +145,4 @@ def burn(video: Path, track: Track, profile: DeliveryProfile, band: tuple[int, i
                                Path(work))
         done = children.run(command, text=True, cwd=Path(work))
     if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-        raise BadInput(f"ffmpeg could not burn subtitles into {video}: {reason}")
+        raise BadInput(f"ffmpeg could not burn subtitles into {video}: {children.failure_reason(done)}")

@@ -35,8 +35,7 @@ def _audio_filter_run(ffmpeg: str, media: Path, audio_filter: str, stream: int =
                "-af", audio_filter, "-f", "null", "-"]
     done = children.run(command, text=True)
     if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-        raise BadInput(f"ffmpeg could not measure the loudness of {media}: {reason}")
+        raise BadInput(f"ffmpeg could not measure the loudness of {media}: {children.failure_reason(done)}")
     return done.stderr
 
 

@@ -20,6 +20,5 @@ def detect_shots(video: Path, ffmpeg_binary: str, threshold: float = SCENE_THRES
                "-f", "null", "-"]
     result = children.run(command, text=True)
     if result.returncode != 0:
-        reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
-        raise BadInput(f"ffmpeg could not scan {video} for shot changes: {reason}")
+        raise BadInput(f"ffmpeg could not scan {video} for shot changes: {children.failure_reason(result)}")
     return sorted({round(float(t) * 1000) for t in _TIME.findall(result.stdout)})
