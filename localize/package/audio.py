@@ -50,9 +50,10 @@ def sound_tracks(video: Path, source_language: str, dubs: dict[str, Path], profi
                  ffmpeg: str) -> list[SoundTrack]:
     """The tracks the profile's ``audio.tracks`` asks for, each with its measured loudness pass. ``dubs``: each
     dubbed language's mix, in the package's language order."""
-    # Every track ends where the episode's own sound does: loudnorm pads its last 100 ms block with silence, so a
-    # sound not a multiple of 100 ms long would end up to 99 ms after the picture (package QC allows one frame), and
-    # a dub mixed to the container's length (a picture starting 40 ms late ends 40 ms after the sound) would too.
+    # Every track ends where the episode's own sound does: loudnorm (the dynamic fallback) pads its last 100 ms block
+    # with silence, so a sound not a multiple of 100 ms long would end up to 99 ms after the picture (package QC
+    # allows one frame), and a dub mixed to the container's length (a picture starting 40 ms late ends 40 ms after the
+    # sound) would too.
     samples = sound_length_ms(video) * profile.sample_rate // 1000
     tracks = []
     for kind, language in wanted(profile.audio_tracks, list(dubs)):
@@ -60,7 +61,7 @@ def sound_tracks(video: Path, source_language: str, dubs: dict[str, Path], profi
         before = DUAL_MONO if kind == DUB else ""
         normalize = loudness.normalize_filter(source or video, profile.target_lufs, profile.true_peak_dbtp, ffmpeg,
                                               profile.sample_rate, before)
-        # loudnorm's frames from a WAV carry timestamps with gaps, which the MP4 adds up to a track 60-80 ms longer
+        # filtered frames from a WAV can carry timestamps with gaps, which the MP4 adds up to a track 60-80 ms longer
         # than its samples: number the samples again
         tracks.append(SoundTrack(language or source_language, kind, source,
                                  f"{normalize},atrim=end_sample={samples},asetpts=N/SR/TB"))

