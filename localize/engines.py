@@ -25,9 +25,10 @@ from localize.translate.tmx import read_tmx
 
 
 class Engines:
-    """Everything one worker loads at most once. ``cache_path`` is the work store's engine cache file."""
+    """Everything one worker loads at most once. ``cache_path`` is the work store's engine cache file;
+    ``cpu_threads``: the worker's share of the CPUs (``cpus.engine_threads``)."""
 
-    def __init__(self, job: Job, ffmpeg: str, cache_path: Path, cpu_threads: int | None = None):
+    def __init__(self, job: Job, ffmpeg: str, cache_path: Path, cpu_threads: int):
         self.job, self.ffmpeg, self.cache_path, self.cpu_threads = job, ffmpeg, cache_path, cpu_threads
         self._loaded: dict[str, Any] = {}
 
@@ -42,7 +43,7 @@ class Engines:
             return WhisperEngine.load(asr.model, compute_type=asr.compute_type, device=asr.device,
                                       cpu_threads=self.cpu_threads)
         if name == "ocr":
-            return band.load_ocr()
+            return band.load_ocr(self.cpu_threads)
         if name == "memory":
             return self._memory()
         if name == "mt_cache":

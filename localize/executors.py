@@ -19,9 +19,9 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Protocol
 
-from localize.asr.whisper import usable_cpus
 from localize.children import die_with_parent
 from localize.costs.usage import Usage
+from localize.cpus import engine_threads
 from localize.errors import LocalizeError
 from localize.job import Episode, Job
 from localize.stages.graph import episode_stages
@@ -56,7 +56,7 @@ class TaskResult:
 class Worker:
     """Runs tasks in one process with that process's engines."""
 
-    def __init__(self, job: Job, ffmpeg: str, cache_path: Path, progress: Progress, cpu_threads: int | None = None):
+    def __init__(self, job: Job, ffmpeg: str, cache_path: Path, progress: Progress, cpu_threads: int):
         from localize.engines import Engines  # every engine's wrapper: loaded by workers, not by `localize status`
 
         self.job, self.progress = job, progress
@@ -134,7 +134,7 @@ class PoolExecutor:
         context = multiprocessing.get_context("spawn")  # no inherited SQLite handles, locks or threads
         self.slots, self.progress = workers, progress
         self._updates = context.Queue()
-        threads = max(1, usable_cpus() // workers)
+        threads = engine_threads(workers)
         self._pool = context.Pool(workers, initializer=_start_worker,
                                   initargs=(job, ffmpeg, cache_path, threads, self._updates))
         self._running: list[AsyncResult] = []
@@ -200,5 +200,5 @@ def make_executor(jobs: int, job: Job, ffmpeg: str, cache_path: Path, progress: 
             note(f"--jobs {jobs}: {workers} worker(s) fit in the {(available or 0) >> 20} MiB of free memory "
                  f"(about {per_worker >> 20} MiB each); running {workers}")
     if workers == 1:
-        return SerialExecutor(Worker(job, ffmpeg, cache_path, progress))
+        return SerialExecutor(Worker(job, ffmpeg, cache_path, progress, engine_threads()))
     return PoolExecutor(workers, job, ffmpeg, cache_path, progress)

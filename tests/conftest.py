@@ -15,6 +15,7 @@ import pysubs2
 import pytest
 
 from localize import __file__ as PACKAGE_INIT
+from localize.cpus import ENV, engine_threads
 from localize.formats import read_track
 from localize.media import find_ffmpeg
 
@@ -30,6 +31,16 @@ def compiled_package() -> None:
     """The suite starts the ``localize`` command hundreds of times. Where PYTHONDONTWRITEBYTECODE is set (as on
     our CI machines) every start would compile the whole package again, about 0.2 s each: compile it once."""
     compileall.compile_dir(Path(PACKAGE_INIT).parent, quiet=2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_share() -> None:
+    """pytest-xdist runs one test process per core, side by side: like the workers of ``localize run --jobs N``,
+    each (and every ``localize`` it starts) gets its share of the CPUs for its models, not all of them
+    (``localize.cpus``: on two cores a model on both threads took 20-50 % more CPU time for its speed-up)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and ENV not in os.environ:
+        os.environ[ENV] = str(engine_threads(workers))
 
 
 @pytest.fixture(scope="session", autouse=True)

