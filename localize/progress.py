@@ -8,11 +8,10 @@ Both write to stderr so ``--json`` output on stdout stays machine-readable. The 
 from __future__ import annotations
 
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Reporter(Protocol):
@@ -76,6 +75,10 @@ class RichReporter:
     """A live bar for each stage in flight; finished stages stay printed above them."""
 
     def __init__(self):
+        # rich takes 50 ms to import: only runs at a terminal pay for it
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
         self.console = Console(stderr=True)
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                                  TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=True)
@@ -111,18 +114,25 @@ class RichReporter:
         task = self.tasks.pop((episode, stage), None)
         if task is not None:
             self.progress.remove_task(task)
-        self.progress.console.print(f"{episode} {stage}: [red]failed[/red]: {escape(message)}", highlight=False)
+        self.progress.console.print(f"{episode} {stage}: [red]failed[/red]: {_literal(message)}", highlight=False)
         self._ended()
 
     def stage_blocked(self, episode: str, stage: str, reason: str) -> None:
-        self.progress.console.print(f"{episode} {stage}: [yellow]blocked[/yellow]: {escape(reason)}", highlight=False)
+        self.progress.console.print(f"{episode} {stage}: [yellow]blocked[/yellow]: {_literal(reason)}", highlight=False)
         self._ended()
 
     def note(self, message: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/yellow] {escape(message)}")
+        self.progress.console.print(f"[yellow]note:[/yellow] {_literal(message)}")
 
     def close(self) -> None:
         self.progress.stop()
+
+
+def _literal(text: str) -> str:
+    """``text`` shown as it is, not read as rich markup (a file name with [brackets])."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def make_reporter() -> Reporter:

@@ -29,7 +29,7 @@ from localize.review.xliff import read_xliff, write_xliff
 from localize.review.xlsx import read_xlsx, write_xlsx
 from localize.stages.registry import qc_artifact, read_json
 from localize.stages.source import episode_profile
-from localize.stages.speakers import cues_artifact
+from localize.stages.speaker_cues import cues_artifact
 from localize.store import atomic_write_bytes
 from localize.subtitles.sentences import sentences_from_cues
 from localize.translate.draft import Draft, sentence_terms

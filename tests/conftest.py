@@ -24,6 +24,25 @@ pytest_plugins = ["tests.chat_server"]  # the `server` fixture: a local OpenAI-c
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_VIDEO = REPO / "samples" / "ep01.mp4"
 SAMPLE_ZH = REPO / "samples" / "ep01.zh.srt"
+# pytest-xdist hands out whole files, those with the most tests first. The dub acceptance holds 4 tests on one
+# shipped-job run, about 110 CPU-seconds that no other worker can share: handed out last, it ran alone on one
+# core at the end while the other core had nothing left. Handed out first, the other worker works through the
+# rest meanwhile.
+FIRST = "test_dub_acceptance.py"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: its order is made here instead
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``FIRST``, then the other files with the most tests first (xdist's own order); each file's tests stay
+    together and in their order."""
+    per_file: dict[str, int] = {}
+    for item in items:
+        per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
+    items.sort(key=lambda item: (item.path.name != FIRST, -per_file[item.path.name], item.path.name))
 
 
 @pytest.fixture(scope="session", autouse=True)

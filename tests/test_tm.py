@@ -9,9 +9,13 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from xml.sax import saxutils
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from localize import xmlsafe
 from localize.errors import BadInput
 from localize.store import WorkStore
 from localize.translate import match
@@ -387,3 +391,11 @@ def test_weighted_units_are_exact_decimals() -> None:
     assert weighted_units(stats, yaml_grid) == Decimal("18.5")
     with pytest.raises(BadInput, match="no weight for band 'no match'"):
         weighted_units(stats, {band: "1" for band in BANDS[:-1]})
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("ab&<>\"'\n\r\t 林"), max_size=12))
+def test_the_xml_we_write_escapes_exactly_as_the_standard_library_does(text: str) -> None:
+    assert xmlsafe.escape(text) == saxutils.escape(text)
+    assert xmlsafe.escape(text, {'"': "&quot;"}) == saxutils.escape(text, {'"': "&quot;"})
+    assert xmlsafe.quoteattr(text) == saxutils.quoteattr(text)

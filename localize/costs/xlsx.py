@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import zipfile
 from decimal import Decimal
-from xml.sax.saxutils import escape
+
+from localize.xmlsafe import escape
 
 Cell = str | int | Decimal
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)

@@ -320,3 +320,9 @@ def rubberband_filter(tempo: float) -> str:
     if not 0.01 <= tempo <= 100:
         raise ValueError(f"rubberband's tempo must be within 0.01–100 (got {tempo})")
     return f"rubberband=tempo={tempo:.6g}"
+
+
+def placed_lines(report: dict) -> list[PlacedLine]:
+    """The dub's lines as ``fit.dub.<lang>``'s QC report places them (its cue numbers count from 1)."""
+    return [PlacedLine(tuple(cue - 1 for cue in line["cues"]), line["start_ms"], line["end_ms"], line["tempo"],
+                       line["speech_ms"], tuple(line["flags"]), line.get("max_chars")) for line in report["lines"]]

@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from fractions import Fraction
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape, quoteattr
 
 from localize.errors import BadInput
 from localize.formats.cuelines import format_clock
@@ -21,7 +20,7 @@ from localize.formats.markup import tidy
 from localize.formats.vtt import percent
 from localize.model import Cue, Track
 from localize.subtitles.profiles import Screen
-from localize.xmlsafe import parse_xml
+from localize.xmlsafe import escape, parse_xml, quoteattr
 
 TT = "http://www.w3.org/ns/ttml"
 LEGACY_TT = ("http://www.w3.org/2006/10/ttaf1", "http://www.w3.org/2006/04/ttaf1")  # old DFXP files

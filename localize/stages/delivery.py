@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from localize import media
-from localize.dub.fitting import subtitles_following
+from localize.dub.fitting import placed_lines, subtitles_following
 from localize.errors import BadInput
 from localize.job import Episode, Job, Series
 from localize.model import Track, cues_from_json
@@ -16,7 +16,6 @@ from localize.package.audio import DUB, ORIGINAL
 from localize.package.build import Dub, Release, assemble_package, flag
 from localize.package.burn import require_font_for_language
 from localize.package.profiles import DeliveryProfile
-from localize.stages.dub import placed_lines
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.store import atomic_write_json
 

@@ -24,7 +24,7 @@ from localize import media
 from localize.asr.whisper import AsrOptions, WhisperEngine
 from localize.costs.usage import Usage
 from localize.dub.catalogue import load_catalogue, speaks
-from localize.dub.fitting import DEFAULTS, PlacedLine, check_dub, fit_dub, synthesis_units
+from localize.dub.fitting import DEFAULTS, check_dub, fit_dub, synthesis_units
 from localize.dub.intelligibility import episode_wer, heard_lines
 from localize.dub.mix import DUCKING, MIX_RATE, background_and_dub, dub_to_background_db, mix
 from localize.dub.pcm import pcm16, read_wav, write_wav
@@ -160,12 +160,6 @@ def _fit_dub(call: StageCall) -> None:
                   for placed, played in zip(fitted.lines, played_ms, strict=True)],
         "chunks": [{"lines": list(chunk.lines), "tempo": chunk.tempo} for chunk in fitted.chunks],
     })
-
-
-def placed_lines(report: dict) -> list[PlacedLine]:
-    """The dub's lines as ``fit.dub.<lang>``'s QC report places them (its cue numbers count from 1)."""
-    return [PlacedLine(tuple(cue - 1 for cue in line["cues"]), line["start_ms"], line["end_ms"], line["tempo"],
-                       line["speech_ms"], tuple(line["flags"]), line.get("max_chars")) for line in report["lines"]]
 
 
 def fit_dub_stage(language: str) -> Stage:

@@ -29,19 +29,10 @@ from localize.speakers.cluster import DEFAULT_MAX_DISTANCE, cluster_cues
 from localize.speakers.turns import MIN_SIDE_MS, quietest_point, split_cue, text_cut
 from localize.speakers.weights import require_weights
 from localize.stages.registry import Stage, StageCall, read_json
+from localize.stages.speaker_cues import speaker_sources
 from localize.store import atomic_write_json, atomic_write_text
 
 DECIMALS = 6  # the vectors as text: the same audio gives the same bytes, and cosines move by under 1e-5
-
-
-def speaker_sources(job: Job) -> dict[str, Path]:
-    """The cast file, once it exists (before enrolment every voice is unknown)."""
-    return {"cast": job.speakers.cast} if job.speakers and job.speakers.cast.is_file() else {}
-
-
-def cues_artifact(job: Job) -> str:
-    """The source cues later stages read: with their speakers when the job recognises them."""
-    return "speaker_cues" if job.speakers else "cues"
 
 
 def _row(vector: np.ndarray | None) -> list[float] | None:

@@ -27,7 +27,7 @@ from localize.model import Cue, cues_from_json, cues_to_json
 from localize.review.approvals import load_approvals
 from localize.stages.registry import Stage, StageCall, qc_artifact, read_json
 from localize.stages.source import episode_profile
-from localize.stages.speakers import cues_artifact
+from localize.stages.speaker_cues import cues_artifact
 from localize.store import atomic_write_json
 from localize.subtitles.profiles import LanguageRules, SubtitleProfile
 from localize.subtitles.qc import Speech, Violation, check_track, report

@@ -20,13 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape, quoteattr
 
 from localize import __version__
 from localize.errors import BadInput
 from localize.translate import match
 from localize.translate.tm import TranslationUnit
-from localize.xmlsafe import parse_xml
+from localize.xmlsafe import escape, parse_xml, quoteattr
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ALL_LANGUAGES = "*all*"
