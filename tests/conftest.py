@@ -24,11 +24,13 @@ pytest_plugins = ["tests.chat_server"]  # the `server` fixture: a local OpenAI-c
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_VIDEO = REPO / "samples" / "ep01.mp4"
 SAMPLE_ZH = REPO / "samples" / "ep01.zh.srt"
-# pytest-xdist hands out whole files, those with the most tests first. The dub acceptance holds 4 tests on one
-# shipped-job run, about 110 CPU-seconds that no other worker can share: handed out last, it ran alone on one
-# core at the end while the other core had nothing left. Handed out first, the other worker works through the
-# rest meanwhile.
+# pytest-xdist hands out whole files, by default those with the most tests first; but the files with few tests are
+# mostly the long end-to-end ones, so one of them ran alone at the end while the other worker had nothing left
+# (the dub acceptance: 4 tests on one shipped-job run, about 110 CPU-seconds; then the transcribe tests). So the
+# dub acceptance goes first, then the files whose tests run models (marked slow, tts or speakers), then the rest;
+# most tests first within each group. Cheap files are left to fill in at the end.
 FIRST = "test_dub_acceptance.py"
+MODEL_MARKS = ("slow", "tts", "speakers")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,12 +39,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``FIRST``, then the other files with the most tests first (xdist's own order); each file's tests stay
-    together and in their order."""
+    """``FIRST``, the files that run models, the rest (see above); each file's tests stay together, in order."""
     per_file: dict[str, int] = {}
+    models: set[str] = set()
     for item in items:
         per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
-    items.sort(key=lambda item: (item.path.name != FIRST, -per_file[item.path.name], item.path.name))
+        if any(item.get_closest_marker(mark) for mark in MODEL_MARKS):
+            models.add(item.path.name)
+    items.sort(key=lambda item: (item.path.name != FIRST, item.path.name not in models, -per_file[item.path.name],
+                                 item.path.name))
 
 
 @pytest.fixture(scope="session", autouse=True)
