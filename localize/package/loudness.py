@@ -10,7 +10,6 @@ seeded with the measurement. Package QC measures the delivered file again, after
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ SILENCE_LUFS = -70.0  # the meter's absolute gate: nothing louder means nothing 
 class Loudness:
     integrated_lufs: float
     true_peak_dbtp: float
-    range_lu: float = 0.0
-    threshold_lufs: float = SILENCE_LUFS  # the relative gate of the integrated loudness
+    range_lu: float
+    threshold_lufs: float  # the relative gate of the integrated loudness
 
 
 def _number(pattern: str, summary: str, media: Path) -> float:
@@ -67,7 +66,6 @@ def normalize_filter(media: Path, target_lufs: float, true_peak_dbtp: float, ffm
     if found.range_lu <= LRA and found.true_peak_dbtp + gain <= peak:
         return f"{first}volume={gain:.2f}dB"
     # loudnorm works at 192 kHz; resample back to the delivery rate in the same graph.
-    tp = found.true_peak_dbtp if math.isfinite(found.true_peak_dbtp) else -99.0
     return (f"{first}loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:measured_I={found.integrated_lufs}"
-            f":measured_TP={tp}:measured_LRA={found.range_lu}:measured_thresh={found.threshold_lufs},"
+            f":measured_TP={found.true_peak_dbtp}:measured_LRA={found.range_lu}:measured_thresh={found.threshold_lufs},"
             f"aresample={sample_rate}")

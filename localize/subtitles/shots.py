@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from localize import children
+from localize.cpus import engine_threads
 from localize.errors import BadInput
 
 SCENE_THRESHOLD = 10.0  # scdet's score (0-100) above which a frame starts a new shot; its documented default
@@ -18,9 +19,10 @@ _TIME = re.compile(r"lavfi\.scd\.time=([0-9.]+)")
 def detect_shots(video: Path, ffmpeg_binary: str, threshold: float = SCENE_THRESHOLD,
                  threads: int | None = None) -> list[int]:
     """Times of the shot changes in milliseconds, in order. ``threads``: the decoder's and filters' share of the
-    CPUs (a pool worker's); None lets ffmpeg use them all."""
-    share = ["-threads", str(threads), "-filter_threads", str(threads)] if threads else []
-    command = [ffmpeg_binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-skip_loop_filter", "all", *share,
+    CPUs (default ``engine_threads()``)."""
+    share = str(threads or engine_threads())
+    command = [ffmpeg_binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-skip_loop_filter", "all",
+               "-threads", share, "-filter_threads", share,
                "-i", str(video), "-an", "-sn", "-vf",
                f"scale=180:-2:flags=fast_bilinear,scdet=threshold={threshold},metadata=print:key=lavfi.scd.time:file=-",
                "-f", "null", "-"]
