@@ -27,8 +27,10 @@ def _segmenter(extra_words: frozenset[str]):
 
     One per word set, cached: adding words to the shared module-level dictionary would make one job's
     glossary change another's line breaks in the same process."""
-    import rjieba  # loads its dictionary: 0.2 s, only when Chinese text is first segmented
+    import rjieba  # loads its dictionary into the module's own segmenter: 0.2 s, only when Chinese is first segmented
 
+    if not extra_words:
+        return rjieba  # that module-level segmenter (rjieba.tokenize): another would load the dictionary again
     segmenter = rjieba.Jieba()
     for word in sorted(w for w in extra_words if w):
         segmenter.add_word(word, None, None)  # jieba's suggested frequency: kept whole, not forced

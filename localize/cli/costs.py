@@ -10,16 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from localize.cli import _work_dir, main
-from localize.costs import launches as launch_records
-from localize.costs import ledger
-from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
-from localize.costs.policies import Work, claim, claimed_amount, load_policy
-from localize.costs.tables import ledger_total
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
-from localize.languages import normalize_tag
-from localize.store import WorkStore
 
 if TYPE_CHECKING:
+    from localize.costs.policies import Work
     from localize.job import Job
 
 
@@ -80,6 +74,11 @@ def costs_add(job_file: str, work: str | None, item: str, amount: str, currency:
 
     Example: localize costs add jobs/sample.yaml --item 配音演员 --amount 1200 --currency CNY --episode 3
     """
+    from localize.costs import ledger
+    from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
+    from localize.languages import normalize_tag
+    from localize.store import WorkStore
+
     job = load_job(job_file)
     total = parse_amount(amount)
     count = parse_amount(quantity, "--quantity", QUANTITY) if quantity is not None else None
@@ -100,6 +99,10 @@ def costs_verify(job_file: str, work: str | None) -> None:
 
     Example: localize costs verify jobs/sample.yaml
     """
+    from localize.costs import launches as launch_records
+    from localize.costs import ledger
+    from localize.store import WorkStore
+
     store = WorkStore(_work_dir(load_job(job_file), work))
     if not store.exists():
         click.echo("no ledger yet: 0 entries")
@@ -126,6 +129,8 @@ def _head_line(table: str, summary: dict) -> str:
 
 def work_of(job: Job) -> Work:
     """The facts about the work a subsidy policy checks."""
+    from localize.costs.policies import Work
+
     series = job.series
     return Work(job.source_language, job.targets, series.licence, series.first_producer, series.first_producer_region)
 
@@ -145,6 +150,9 @@ def costs_claim(job_file: str, work: str | None, policy: str | None, claimed: st
 
     Example: localize costs claim jobs/sample.yaml --policy city-30 --claimed-this-year 120000 --json
     """
+    from localize.costs.policies import claim, claimed_amount, load_policy
+    from localize.store import WorkStore
+
     job = load_job(job_file)
     name = policy or job.costs.policy
     if not name:
@@ -178,7 +186,10 @@ def costs_report(job_file: str, work: str | None, output: str) -> None:
 
     Example: localize costs report jobs/sample.yaml -o reports/
     """
+    from localize.costs import ledger
     from localize.costs.report import write_report
+    from localize.costs.tables import ledger_total
+    from localize.store import WorkStore
 
     job = load_job(job_file)
     target = _output(output, folder=True)
@@ -213,6 +224,9 @@ def release_record(job_file: str, work: str | None, platform: str, url: str, day
     Example: localize release record jobs/sample.yaml --platform YouTube --url https://youtu.be/x --date 2025-06-01
     --episodes 1-80 --lang en
     """
+    from localize.costs import launches as launch_records
+    from localize.store import WorkStore
+
     job = load_job(job_file)
     values = launch_records.launch_values(platform, url, day, episodes, lang, note)
     row = launch_records.append(WorkStore(_work_dir(job, work)).db, values)
@@ -238,6 +252,8 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str
     Example: localize claim pack jobs/sample.yaml --policy city-30 -o claim.zip
     """
     from localize.costs.claim_pack import write_pack
+    from localize.costs.policies import claim, claimed_amount, load_policy
+    from localize.store import WorkStore
 
     job = load_job(job_file)
     name = policy or job.costs.policy
