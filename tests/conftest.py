@@ -4,7 +4,10 @@ model cache, and a helper that runs the real ``localize`` command in a subproces
 from __future__ import annotations
 
 import compileall
+import fcntl
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,10 +89,41 @@ def make_media(ffmpeg: str, target: Path, *args: str) -> Path:
     return target
 
 
+SHARED_MEDIA = "LOCALIZE_TEST_MEDIA"  # the folder `sample_media` keeps its files in (this file is imported twice:
+# as pytest's conftest and as tests.conftest, so a module global would not reach every caller)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where media made from the shipped samples is kept for the whole suite run: the session's base temp folder,
+    which pytest-xdist's workers have in common (each works in a sub-folder of it)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "sample-media"
+    folder.mkdir(exist_ok=True)
+    os.environ[SHARED_MEDIA] = str(folder)
+    return folder
+
+
+def sample_media(ffmpeg: str, target: Path, *args: str) -> Path:
+    """``make_media`` for a command that reads only the shipped samples: made once per suite run, under a lock
+    (the workers run side by side), then copied to ``target``. Slicing the sample costs about 2.4 CPU-seconds per
+    12 s, mostly decoding its 1080×1920 picture, and many tests want the same slices."""
+    key = hashlib.sha256("\0".join((ffmpeg, *args)).encode()).hexdigest()[:16]
+    made = Path(os.environ[SHARED_MEDIA]) / f"{key}{target.suffix}"
+    with open(made.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            part = made.with_name(f"part-{made.name}")
+            make_media(ffmpeg, part, *args)
+            part.replace(made)
+    shutil.copyfile(made, target)
+    return target
+
+
 def cut_sample(ffmpeg: str, target: Path, start_s: float, duration_s: float) -> Path:
     """A shorter real episode: a slice of the sample, re-encoded small so it starts on a keyframe (superfast: H.264
     High, as the platforms take it, which ultrafast's Baseline is not)."""
-    return make_media(ffmpeg, target, "-ss", str(start_s), "-t", str(duration_s), "-i", str(SAMPLE_VIDEO),
+    return sample_media(ffmpeg, target, "-ss", str(start_s), "-t", str(duration_s), "-i", str(SAMPLE_VIDEO),
                       "-vf", "scale=270:480", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
 
 
@@ -183,8 +217,8 @@ def sample_clip(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Sample
     the sample's; ``-frames:v``, as stream copy alone cuts on decoding time and would keep two frames of the next
     group), the sound re-encoded so that it ends exactly at 15.2 s too."""
     folder = tmp_path_factory.mktemp("sample-clip")
-    video = make_media(ffmpeg, folder / "ep01.mp4", "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map", "0:a",
-                       "-c:v", "copy", "-c:a", "aac", "-t", str(CLIP_END_S), "-frames:v", str(CLIP_FRAMES))
+    video = sample_media(ffmpeg, folder / "ep01.mp4", "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map", "0:a",
+                         "-c:v", "copy", "-c:a", "aac", "-t", str(CLIP_END_S), "-frames:v", str(CLIP_FRAMES))
     return SampleClip(video, slice_srt(SAMPLE_ZH, folder / "ep01.zh.srt", CLIP_END_S),
                       slice_srt(SAMPLES / "ep01.en.srt", folder / "ep01.en.srt", CLIP_END_S))
 
@@ -196,6 +230,6 @@ def small_sample(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     36.96 s). Named ``ep01.mp4`` like the sample."""
     folder = tmp_path_factory.mktemp("small-sample")
     fast_decode = ["-skip_loop_filter", "all", "-flags2", "+fast"]  # decoding the full-size picture is the cost
-    return make_media(ffmpeg, folder / "ep01.mp4", *fast_decode, "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map", "0:a",
-                      "-vf", "scale=270:480:flags=fast_bilinear", "-c:v", "libx264", "-preset", "ultrafast",
-                      "-c:a", "copy")
+    return sample_media(ffmpeg, folder / "ep01.mp4", *fast_decode, "-i", str(SAMPLE_VIDEO), "-map", "0:v", "-map",
+                        "0:a", "-vf", "scale=270:480:flags=fast_bilinear", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-c:a", "copy")

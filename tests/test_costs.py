@@ -1,24 +1,37 @@
-"""The cost ledger, launch records and subsidy claims through the real CLI and real SQLite.
+"""The cost ledger, launch records and subsidy claims, in real SQLite and real files.
+
+The rules (cap arithmetic, currencies, conditions, tampering) are driven through the library functions that the
+CLI commands call, called the way ``localize/cli/costs.py`` calls them (``add``, ``launch`` and ``claim`` below);
+a few tests per command run the real CLI for its wiring, output and exit codes.
 
 Every expected number below is worked out by hand in the comments (30 % of eligible 译制 cost, rounded
 half-up to cents per entry and once for the subsidy)."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from localize.costs import ledger
+from localize.cli.costs import work_of
+from localize.costs import launches as launch_records
+from localize.costs import ledger, policies
 from localize.costs.chain import entry_hash
+from localize.costs.money import parse_amount, parse_currency
 from localize.costs.policies import Work, load_policy, unmet_conditions
+from localize.errors import EXIT_BAD_INPUT, BadInput
+from localize.job import load_job
+from localize.languages import normalize_tag
 from localize.media import find_ffmpeg
-from localize.store import WorkStore
+from localize.store import WorkStore, check_work_dir
 from tests.conftest import REPO, localize, write_job
 
 RATES = """costs:
@@ -39,22 +52,44 @@ def make_job(tmp_path: Path, *, series: str = LOCAL, targets: str = "[en]") -> t
     return job, tmp_path / "work"
 
 
-def add(job: Path, work: Path, item: str, amount: str, currency: str = "CNY", *extra: str) -> None:
-    done = localize("costs", "add", job, "--work", work, "--item", item, "--amount", amount, "--currency", currency,
-                    *extra)
-    assert done.code == 0, done.stderr
+@contextlib.contextmanager
+def opened(work: Path) -> Iterator[WorkStore]:
+    """The work store as the CLI opens it (``--work``, checked first), closed afterwards."""
+    store = WorkStore(check_work_dir(work))
+    try:
+        yield store
+    finally:
+        store.close()
 
 
-def launch(job: Path, work: Path, lang: str = "en") -> None:
-    done = localize("release", "record", job, "--work", work, "--platform", "YouTube", "--url",
-                    "https://www.youtube.com/playlist?list=x", "--date", "2025-07-01", "--episodes", "1-80",
-                    "--lang", lang)
-    assert done.code == 0, done.stderr
+def add(job: Path, work: Path, item: str, amount: str, currency: str = "CNY", *, episode: str = "", lang: str = "",
+        stage: str = "", date: str | None = None, invoice: Path | None = None) -> dict:
+    """A ledger entry appended as ``costs add`` appends it (same parsing, same ``ledger.record``), in-process."""
+    loaded = load_job(job)
+    cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=parse_amount(amount),
+                       series=loaded.series.title, episode=episode, language=normalize_tag(lang) if lang else "",
+                       stage=stage, date=dt.date.fromisoformat(date) if date else None)
+    with opened(work) as store:
+        return ledger.record(store, cost, loaded.costs.rates, loaded.path, invoice)
 
 
-def claim(job: Path, work: Path) -> tuple[int, dict]:
-    done = localize("costs", "claim", job, "--work", work, "--policy", "city-30", "--json")
-    return done.code, json.loads(done.stdout)
+URL = "https://www.youtube.com/playlist?list=x"
+
+
+def launch(work: Path, lang: str = "en") -> dict:
+    """A launch record appended as ``release record`` appends it, in-process."""
+    with opened(work) as store:
+        return launch_records.append(store.db, launch_records.launch_values("YouTube", URL, "2025-07-01", "1-80",
+                                                                            lang))
+
+
+def claim(job: Path, work: Path, policy: str | Path | None = "city-30", claimed: str = "0") -> dict:
+    """What ``costs claim --json`` prints, computed as it computes it (None: the job's costs.policy), in-process.
+    The command exits 1 exactly when ``unmet_conditions`` is not empty (``claimable`` is False)."""
+    loaded = load_job(job)
+    chosen = load_policy(str(policy or loaded.costs.policy))
+    with opened(work) as store:
+        return policies.claim(store, work_of(loaded), chosen, policies.claimed_amount(claimed))
 
 
 def unmet(result: dict) -> list[str]:
@@ -64,12 +99,12 @@ def unmet(result: dict) -> list[str]:
 def test_claim_under_the_cap(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     add(job, work, "translation", "10000")
-    add(job, work, "配音演员", "5000", "CNY", "--episode", "3", "--lang", "en")
-    launch(job, work)
-    code, result = claim(job, work)
+    add(job, work, "配音演员", "5000", "CNY", episode="3", lang="en")
+    launch(work)
+    result = claim(job, work)
     # (10000 + 5000) × 0.30 = 4500.00, under 100000
-    assert (code, result["eligible_cost"], result["subsidy_before_caps"], result["subsidy_after_caps"]) == \
-        (0, "15000.00", "4500.00", "4500.00")
+    assert (result["claimable"], result["eligible_cost"], result["subsidy_before_caps"],
+            result["subsidy_after_caps"]) == (True, "15000.00", "4500.00", "4500.00")
     assert unmet(result) == [] and result["capped"] is False and result["capped_by"] == []
     assert (result["cap_per_company_year"], result["claimed_this_year"], result["company_year_remaining"]) == \
         (None, "0.00", None)  # city-30 names no yearly cap
@@ -78,11 +113,11 @@ def test_claim_under_the_cap(tmp_path: Path) -> None:
 def test_claim_over_the_cap(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     add(job, work, "dubbing", "400000.50")
-    launch(job, work)
-    code, result = claim(job, work)
+    launch(work)
+    result = claim(job, work)
     # 400000.50 × 0.30 = 120000.15, capped at 100000.00
-    assert (code, result["subsidy_before_caps"], result["subsidy_after_caps"], result["capped"]) == \
-        (0, "120000.15", "100000.00", True)
+    assert (result["claimable"], result["subsidy_before_caps"], result["subsidy_after_caps"], result["capped"]) == \
+        (True, "120000.15", "100000.00", True)
     assert result["capped_by"] == ["cap_per_work"]
 
 
@@ -105,29 +140,54 @@ YEARLY = """policies:
 ], ids=["none-claimed", "tie", "yearly-binds", "one-fen-left", "exhausted"])
 def test_claim_under_a_yearly_cap(tmp_path: Path, claimed: str, remaining: str, after: str,
                                   capped_by: list[str]) -> None:
+    job, work = yearly_job(tmp_path)
+    result = claim(job, work, tmp_path / "yearly.yaml", claimed)
+    # before caps: 400000.50 × 0.30 = 120000.15; after = min(120000.15, 100000, max(0, 300000 − claimed))
+    assert (result["claimable"], result["subsidy_before_caps"], result["cap_per_company_year"]) == \
+        (True, "120000.15", "300000.00")
+    assert (result["claimed_this_year"], result["company_year_remaining"], result["subsidy_after_caps"],
+            result["capped_by"], result["capped"]) == (f"{Decimal(claimed):.2f}", remaining, after, capped_by, True)
+
+
+def yearly_job(tmp_path: Path) -> tuple[Path, Path]:
+    """One 400000.50 CNY dubbing entry and an English launch, and the YEARLY policy in yearly.yaml."""
     job, work = make_job(tmp_path)
     (tmp_path / "yearly.yaml").write_text(YEARLY, encoding="utf-8")
     add(job, work, "dubbing", "400000.50")
-    launch(job, work)
-    done = localize("costs", "claim", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
-                    "--claimed-this-year", claimed, "--json")
-    result = json.loads(done.stdout)
-    # before caps: 400000.50 × 0.30 = 120000.15; after = min(120000.15, 100000, max(0, 300000 − claimed))
-    assert (done.code, result["subsidy_before_caps"], result["cap_per_company_year"]) == (0, "120000.15", "300000.00")
-    assert (result["claimed_this_year"], result["company_year_remaining"], result["subsidy_after_caps"],
-            result["capped_by"], result["capped"]) == (f"{Decimal(claimed):.2f}", remaining, after, capped_by, True)
-    text = localize("costs", "claim", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
-                    "--claimed-this-year", claimed)
-    assert f"remaining {remaining} CNY" in text.stdout
-    assert f"subsidy after caps:  {after} CNY (capped by {', '.join(capped_by)})" in text.stdout
+    launch(work)
+    return job, work
+
+
+def test_costs_claim_prints_json_and_text(tmp_path: Path) -> None:
+    job, work = yearly_job(tmp_path)
+    policy = ("--policy", tmp_path / "yearly.yaml", "--claimed-this-year", "200000")
+    done = localize("costs", "claim", job, "--work", work, *policy, "--json")
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(json.dumps(claim(job, work, tmp_path / "yearly.yaml", "200000")))
+    text = localize("costs", "claim", job, "--work", work, *policy)
+    # 400000.50 × 0.30 = 120000.15; both caps leave 100000.00 (300000 − 200000), so both are named
+    assert (text.code, text.stdout.splitlines()) == (0, [
+        "A measure with a yearly cap per company (yearly)",
+        "eligible 译制 cost: 400000.50 CNY of 400000.50 CNY",
+        "subsidy before caps: 120000.15 CNY",
+        "yearly cap: 300000.00 CNY, already claimed 200000.00 CNY, remaining 100000.00 CNY",
+        "subsidy after caps:  100000.00 CNY (capped by cap_per_work, cap_per_company_year)"]), text.stderr
 
 
 @pytest.mark.parametrize("claimed", ["12,000", "1e5", "-5", "100.001", "", "abc"])
-def test_a_malformed_claimed_amount_is_refused(tmp_path: Path, claimed: str) -> None:
+def test_a_malformed_claimed_amount_is_refused(claimed: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        policies.claimed_amount(claimed)  # what costs claim and claim pack parse --claimed-this-year with
+    message = str(refused.value)
+    assert refused.value.exit_code == EXIT_BAD_INPUT and "--claimed-this-year" in message, message
+    assert len(message.strip().splitlines()) == 1, message
+
+
+def test_a_malformed_claimed_amount_is_refused_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     add(job, work, "translation", "1000")
     for command in (("costs", "claim"), ("claim", "pack", "-o", tmp_path / "claim.zip")):
-        done = localize(*command, job, "--work", work, "--policy", "city-30", "--claimed-this-year", claimed)
+        done = localize(*command, job, "--work", work, "--policy", "city-30", "--claimed-this-year", "12,000")
         assert done.code == 2 and "--claimed-this-year" in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not (tmp_path / "claim.zip").exists()
@@ -135,13 +195,14 @@ def test_a_malformed_claimed_amount_is_refused(tmp_path: Path, claimed: str) -> 
 
 def test_claim_mixed_currencies_with_dated_rates(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
-    add(job, work, "translation", "1000", "USD", "--date", "2025-03-15")  # rate of 2025-01-01: 7100.00
-    add(job, work, "subtitling", "333.33", "USD", "--date", "2025-07-01")  # 7.20: 2399.976 → 2399.98
+    add(job, work, "translation", "1000", "USD", date="2025-03-15")  # rate of 2025-01-01: 7100.00
+    add(job, work, "subtitling", "333.33", "USD", date="2025-07-01")  # 7.20: 2399.976 → 2399.98
     add(job, work, "配音", "1234.56")
-    launch(job, work)
-    code, result = claim(job, work)
+    launch(work)
+    result = claim(job, work)
     # 7100.00 + 2399.98 + 1234.56 = 10734.54; × 0.30 = 3220.362 → 3220.36
-    assert (code, result["eligible_cost"], result["subsidy_after_caps"]) == (0, "10734.54", "3220.36")
+    assert (result["claimable"], result["eligible_cost"], result["subsidy_after_caps"]) == \
+        (True, "10734.54", "3220.36")
     with sqlite3.connect(work / "state.sqlite") as db:
         rows = db.execute("SELECT amount_cny, rate_used, rate_date FROM ledger ORDER BY id").fetchall()
     assert rows == [("7100.00", "7.10", "2025-01-01"), ("2399.98", "7.20", "2025-06-01"), ("1234.56", "1", None)]
@@ -153,20 +214,22 @@ def test_claim_items_that_are_not_translation(tmp_path: Path) -> None:
     add(job, work, "transcription", "500")
     add(job, work, "packaging", "300")
     add(job, work, "市场推广", "1000")
-    launch(job, work)
-    code, result = claim(job, work)
+    launch(work)
+    result = claim(job, work)
     # only 翻译 counts: 2000 × 0.30 = 600.00 of a 3800.00 total
-    assert (code, result["total_cost"], result["eligible_cost"], result["subsidy_after_caps"]) == \
-        (0, "3800.00", "2000.00", "600.00")
+    assert (result["claimable"], result["total_cost"], result["eligible_cost"], result["subsidy_after_caps"]) == \
+        (True, "3800.00", "2000.00", "600.00")
     assert (result["entries_counted"], result["entries_excluded"]) == ([1], [2, 3, 4])
 
 
 def test_claim_without_launch_proof(tmp_path: Path) -> None:
     job, work = make_job(tmp_path, series="  first_producer: 外地影业\n")
     add(job, work, "translation", "1000")
-    launch(job, work, "zh-Hans")  # a launch in the source language is no overseas proof
-    code, result = claim(job, work)
-    assert (code, result["subsidy_after_caps"], result["claimable"]) == (1, "300.00", False)
+    launch(work, "zh-Hans")  # a launch in the source language is no overseas proof
+    done = localize("costs", "claim", job, "--work", work, "--json")  # the job's costs.policy: city-30
+    result = json.loads(done.stdout)
+    assert (done.code, result["policy"], result["subsidy_after_caps"], result["claimable"]) == \
+        (1, "city-30", "300.00", False)
     assert unmet(result) == ["licence", "overseas_launch", "producer_local"]
 
 
@@ -250,15 +313,15 @@ def test_verify_checks_the_end_of_the_chain_against_its_head(tmp_path: Path, tam
 def test_verify_prints_the_head_and_a_broken_chain_fails_verify_and_the_claim(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     four_entries(tmp_path)
-    launch(job, work)
+    launch(work)
     done = localize("costs", "verify", job, "--work", work)
     assert done.code == 0 and f"ledger head: entry 4 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
-    assert "launches head: entry 1" in done.stdout
+    assert "ledger intact: 4 entries, 1 launch records\n" in done.stdout and "launches head: entry 1" in done.stdout
     tampered(work, replace_last)
     done = localize("costs", "verify", job, "--work", work)
     assert done.code == 1 and "chain broken at ledger entry 4: does not match the head record" in done.stderr
-    code, result = claim(job, work)
-    assert code == 1 and unmet(result)[0] == "ledger_intact"
+    result = claim(job, work)
+    assert result["claimable"] is False and unmet(result)[0] == "ledger_intact"
 
 
 def test_a_store_without_head_records_verifies_and_gets_one_on_the_next_append(tmp_path: Path) -> None:
@@ -310,36 +373,68 @@ def test_two_processes_appending_keep_the_chain(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad", [
-    ("--amount", "12,00", "--currency", "CNY"),
-    ("--amount", "1e3", "--currency", "CNY"),
-    ("--amount", "100", "--currency", "EUR"),  # no EUR rate in the job
-    ("--amount", "100", "--currency", "USD", "--date", "2024-12-31"),  # before the first USD rate
-    ("--amount", "100", "--currency", "CNY", "--invoice", "missing.pdf"),
+    dict(amount="12,00"),
+    dict(amount="1e3"),
+    dict(currency="EUR"),  # no EUR rate in the job
+    dict(currency="USD", date="2024-12-31"),  # before the first USD rate
+    dict(invoice="missing.pdf"),
 ], ids=["comma", "exponent", "unknown-currency", "no-rate-yet", "missing-invoice"])
-def test_bad_input_writes_nothing(tmp_path: Path, bad: tuple[str, ...]) -> None:
+def test_bad_input_writes_nothing(tmp_path: Path, bad: dict[str, str]) -> None:
     job, work = make_job(tmp_path)
     invoice = tmp_path / "invoice.pdf"
     invoice.write_bytes(b"%PDF-1.4 invoice")
-    extra = bad if "--invoice" in bad else (*bad, "--invoice", invoice)
-    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", *extra)
-    assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    given = {"amount": "100", "currency": "CNY", "invoice": invoice, **bad}
+    given["invoice"] = tmp_path / given["invoice"]  # an absolute path stays itself
+
+    def refused() -> None:
+        with pytest.raises(BadInput) as error:
+            add(job, work, "配音演员", given["amount"], given["currency"], date=given.get("date"),
+                invoice=given["invoice"])
+        assert error.value.exit_code == EXIT_BAD_INPUT and len(str(error.value).strip().splitlines()) == 1, error
+
+    refused()
     assert not work.exists()
     add(job, work, "translation", "1")  # and with a ledger already there, still no row and no copy
-    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", *extra)
-    assert done.code == 2
+    refused()
     with sqlite3.connect(work / "state.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM ledger").fetchone() == (1,)
     assert not (work / "invoices").exists()
+
+
+def test_costs_add_refuses_bad_input_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(b"%PDF-1.4 invoice")
+    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", "--amount", "100", "--currency", "USD",
+                    "--date", "2024-12-31", "--invoice", invoice)  # before the first USD rate
+    assert done.code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "no USD → CNY rate dated on or before 2024-12-31" in done.stderr and not work.exists()
 
 
 def test_invoice_is_stored_by_hash(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     invoice = tmp_path / "Invoice.PDF"
     invoice.write_bytes(b"%PDF-1.4 invoice")
-    add(job, work, "配音演员", "1200", "CNY", "--invoice", invoice)
+    done = localize("costs", "add", job, "--work", work, "--item", "配音演员", "--amount", "1200", "--currency", "cny",
+                    "--episode", "3", "--lang", "EN", "--stage", "dub", "--date", "2025-06-02", "--invoice", invoice)
+    assert (done.code, done.stdout) == (0, "ledger entry 1: 1200.00 CNY = 1200.00 CNY\n"), done.stderr
     with sqlite3.connect(work / "state.sqlite") as db:
-        origin, digest = db.execute("SELECT origin, evidence_sha256 FROM ledger").fetchone()
+        origin, digest, *row = db.execute("SELECT origin, evidence_sha256, series, episode, language, stage, date, "
+                                          "currency FROM ledger").fetchone()
     assert origin == "invoice" and (work / "invoices" / f"{digest}.pdf").read_bytes() == invoice.read_bytes()
+    assert row == ["Test Series", "3", "en", "dub", "2025-06-02", "CNY"]  # every option reached the entry
+
+
+def test_release_record(tmp_path: Path) -> None:
+    job, work = make_job(tmp_path)
+    done = localize("release", "record", job, "--work", work, "--platform", "YouTube", "--url", URL, "--date",
+                    "2025-07-01", "--episodes", "1-80", "--lang", "EN")
+    assert (done.code, done.stdout) == (0, "launch record 1: YouTube en episodes 1-80\n"), done.stderr
+    with opened(work) as store:
+        rows = launch_records.launches(store.db)
+        assert launch_records.verify(store.db) is None
+    assert [(r["platform"], r["url"], r["date"], r["episodes"], r["language"]) for r in rows] == \
+        [("YouTube", URL, "2025-07-01", "1-80", "en")]
 
 
 def readme_job(folder: Path) -> Path:
@@ -365,11 +460,10 @@ def readme_job(folder: Path) -> Path:
 
 def test_readme_job_example_carries_what_a_claim_needs(tmp_path: Path) -> None:
     job, work = readme_job(tmp_path), tmp_path / "work"
-    add(job, work, "translation", "1000", "USD", "--date", "2025-03-01", "--lang", "en")  # README's rate: 7.10
-    launch(job, work)
-    done = localize("costs", "claim", job, "--work", work, "--json")  # README's costs.policy: city-30
-    assert done.code == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout)
+    add(job, work, "translation", "1000", "USD", date="2025-03-01", lang="en")  # README's rate: 7.10
+    launch(work)
+    result = claim(job, work, policy=None)  # README's costs.policy: city-30
+    assert result["claimable"], result["unmet_conditions"]
     # 1000 USD × 7.10 = 7100.00 CNY of 译制; × 0.30 = 2130.00
     assert (result["policy"], unmet(result), result["eligible_cost"], result["subsidy_after_caps"]) == \
         ("city-30", [], "7100.00", "2130.00")

@@ -1,4 +1,5 @@
-"""Cost reports and claim packs through the real CLI, real SQLite and real files.
+"""Cost reports and claim packs, with real SQLite and real files: a few runs of the real CLI per command, the
+rest through the functions those commands call, called as ``localize/cli/costs.py`` calls them.
 
 The key check is reconciliation: every table (CSV and XLSX) sums to the ledger's own total to the cent,
 computed here straight from SQLite as Decimal."""
@@ -16,10 +17,16 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-from localize.costs.report import table_rows
+from localize.cli.costs import work_of
+from localize.costs import ledger
+from localize.costs.claim_pack import write_pack
+from localize.costs.policies import claim as policy_claim
+from localize.costs.policies import claimed_amount, load_policy
+from localize.costs.report import table_rows, write_report
 from localize.costs.tables import UNASSIGNED, tables
+from localize.job import load_job
 from tests.conftest import localize
-from tests.test_costs import YEARLY, add, last_hash, launch, make_job
+from tests.test_costs import YEARLY, add, claim, last_hash, launch, make_job, opened
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 TABLES = ("series", "episode", "language", "stage")
@@ -35,15 +42,27 @@ def costed_job(tmp_path: Path) -> tuple[Path, Path, Path]:
     job, work = make_job(tmp_path, targets="[en, es]")
     invoice = tmp_path / "发票.pdf"
     invoice.write_bytes(b"%PDF-1.4 invoice for dubbing \xe9\x85\x8d\xe9\x9f\xb3")
-    add(job, work, "配音演员", "1200", "CNY", "--episode", "3", "--lang", "en", "--stage", "dub", "--invoice", invoice)
-    add(job, work, "translation", "1000", "USD", "--date", "2025-03-15", "--episode", "1", "--lang", "en",
-        "--stage", "translate")
-    add(job, work, "subtitling", "333.33", "USD", "--date", "2025-07-01", "--episode", "10", "--lang", "es",
-        "--stage", "translate")
-    add(job, work, "review", "0.01", "CNY", "--episode", "2", "--lang", "es", "--stage", "review")
-    add(job, work, "correction", "-10.5", "CNY", "--episode", "3", "--lang", "en", "--stage", "dub")
+    add(job, work, "配音演员", "1200", "CNY", episode="3", lang="en", stage="dub", invoice=invoice)
+    add(job, work, "translation", "1000", "USD", date="2025-03-15", episode="1", lang="en", stage="translate")
+    add(job, work, "subtitling", "333.33", "USD", date="2025-07-01", episode="10", lang="es", stage="translate")
+    add(job, work, "review", "0.01", "CNY", episode="2", lang="es", stage="review")
+    add(job, work, "correction", "-10.5", "CNY", episode="3", lang="en", stage="dub")
     add(job, work, "项目管理", "99.99")
     return job, work, invoice
+
+
+def report(job: Path, work: Path, out: Path) -> list[Path]:
+    """What ``costs report`` writes, written as it writes it, in-process."""
+    with opened(work) as store:
+        return write_report(ledger.entries(store.db), load_job(job).series.title, out)
+
+
+def pack(job: Path, work: Path, out: Path, policy: str | Path, claimed: str = "0") -> dict[str, bytes]:
+    """What ``claim pack`` writes, written as it writes it, in-process; the pack's files."""
+    loaded = load_job(job)
+    with opened(work) as store:
+        result = policy_claim(store, work_of(loaded), load_policy(str(policy)), claimed_amount(claimed))
+        return write_pack(store, result, out)
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -73,7 +92,7 @@ def test_report_tables_reconcile_to_the_ledger(tmp_path: Path) -> None:
         - Decimal("10.50") + Decimal("99.99")
     done = localize("costs", "report", job, "--work", work, "-o", tmp_path / "report")
     assert done.code == 0, done.stderr
-    assert f"total {total} CNY" in done.stdout
+    assert done.stdout == f"wrote 7 files to {tmp_path / 'report'}: 6 entries, total {total} CNY\n"
     for name in TABLES:
         rows = read_csv(tmp_path / "report" / f"costs_by_{name}.csv")
         body, last = rows[1:-1], rows[-1]
@@ -110,7 +129,7 @@ def test_report_tables_reconcile_to_the_ledger(tmp_path: Path) -> None:
 def test_report_is_deterministic(tmp_path: Path) -> None:
     job, work, _ = costed_job(tmp_path)
     for name in ("a", "b"):
-        assert localize("costs", "report", job, "--work", work, "-o", tmp_path / name).code == 0
+        assert len(report(job, work, tmp_path / name)) == 7
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
     assert not [f for f in files if f.startswith(".")], "no temp files left behind"
@@ -126,11 +145,12 @@ def test_report_of_an_empty_ledger(tmp_path: Path) -> None:
     done = localize("costs", "report", job, "--work", work, "-o", tmp_path / "report")
     assert done.code == 0, done.stderr
     assert read_csv(tmp_path / "report" / "costs_by_stage.csv")[-1] == ["合计 Total", "0", "0.00"]
+    assert not work.exists(), "a report reads the ledger; it makes no work store"
 
 
 def test_claim_pack(tmp_path: Path) -> None:
     job, work, invoice = costed_job(tmp_path)
-    launch(job, work)
+    launch(work)
     manifest = work / "ep01" / "package" / "manifest.json"
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"episode": "ep01", "files": []}\n', encoding="utf-8")
@@ -141,12 +161,12 @@ def test_claim_pack(tmp_path: Path) -> None:
 
     with zipfile.ZipFile(out) as pack:
         files = {name: pack.read(name) for name in pack.namelist()}
+    assert done.stdout == f"wrote {out}: {len(files)} files, subsidy after caps 3206.85 CNY\n"
     listed = dict(reversed(line.split("  ", 1)) for line in files["SHA256SUMS"].decode().splitlines())
     assert set(listed) == set(files) - {"SHA256SUMS"}
     assert all(hashlib.sha256(files[name]).hexdigest() == digest for name, digest in listed.items())
 
-    cli = localize("costs", "claim", job, "--work", work, "--policy", "city-30", "--json")
-    assert json.loads(files["summary.json"]) == json.loads(cli.stdout)
+    assert json.loads(files["summary.json"]) == json.loads(json.dumps(claim(job, work, "city-30")))
     summary = json.loads(files["summary.json"])
     # counted: 配音演员 1200 + translation 7100.00 + subtitling 2399.98 + correction -10.50 (its stage is dub)
     # = 10689.49 (the 0.01 "review" counts: reviewing the translation is 译制; 项目管理 is not);
@@ -171,20 +191,19 @@ def test_claim_pack(tmp_path: Path) -> None:
 
 def test_claim_pack_under_a_yearly_cap(tmp_path: Path) -> None:
     job, work, _ = costed_job(tmp_path)
-    launch(job, work)
+    launch(work)
     (tmp_path / "yearly.yaml").write_text(YEARLY, encoding="utf-8")
     out = tmp_path / "claim.zip"
-    done = localize("claim", "pack", job, "--work", work, "--policy", tmp_path / "yearly.yaml",
-                    "--claimed-this-year", "297000", "-o", out)
-    assert done.code == 0, done.stderr
-    with zipfile.ZipFile(out) as pack:
-        summary = json.loads(pack.read("summary.json"))
-        html = pack.read("summary.html").decode("utf-8")
+    written = pack(job, work, out, tmp_path / "yearly.yaml", "297000")
+    with zipfile.ZipFile(out) as archive:
+        assert {name: archive.read(name) for name in archive.namelist()} == written
+        summary = json.loads(archive.read("summary.json"))
+        html = archive.read("summary.html").decode("utf-8")
     # this policy counts translat/dub/配音 only: 1200 + 7100.00 + 2399.98 − 10.50 = 10689.48 (review 0.01 is out);
     # × 0.30 = 3206.844 → 3206.84; the yearly cap leaves 300000 − 297000 = 3000.00, which binds
-    assert (summary["eligible_cost"], summary["subsidy_before_caps"], summary["company_year_remaining"],
-            summary["subsidy_after_caps"], summary["capped_by"]) == \
-        ("10689.48", "3206.84", "3000.00", "3000.00", ["cap_per_company_year"])
+    assert (summary["claimable"], summary["eligible_cost"], summary["subsidy_before_caps"],
+            summary["company_year_remaining"], summary["subsidy_after_caps"], summary["capped_by"]) == \
+        (True, "10689.48", "3206.84", "3000.00", "3000.00", ["cap_per_company_year"])
     assert "企业年度上限" in html and "297000.00" in html and "年度剩余额度" in html
     assert summary["ledger_head"]["entry_sha256"] == last_hash(work)
 

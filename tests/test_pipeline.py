@@ -169,8 +169,9 @@ def test_deleted_or_edited_output_is_rebuilt(tmp_path, ffmpeg):
     assert _statuses(_run(job, "--work", work))[("ep01", "fit.en")] == "ran"
 
 
-def test_imported_subtitles_replace_asr(tmp_path, ffmpeg):
-    video = cut_sample(ffmpeg, tmp_path / "clip.mp4", 0, 60)
+def test_imported_subtitles_replace_asr(tmp_path, small_sample):
+    video = tmp_path / "clip.mp4"
+    shutil.copyfile(small_sample, video)
     subs = tmp_path / "clip.zh.srt"
     subs.write_bytes(SAMPLE_ZH.read_text(encoding="utf-8").encode("gb18030"))
     job = tmp_path / "job.yaml"

@@ -19,7 +19,7 @@ import pytest
 from localize.errors import EXIT_BAD_INPUT, EXIT_UNAVAILABLE
 from localize.speakers.turns import quietest_point, text_cut
 from localize.speakers.weights import INSTALL_HINT
-from tests.conftest import REPO, localize, make_media
+from tests.conftest import REPO, localize, sample_media
 
 pytestmark = pytest.mark.speakers
 SAMPLES = REPO / "samples"
@@ -47,8 +47,8 @@ class Series:
 
 
 def _small(ffmpeg: str, source: Path, target: Path) -> Path:
-    return make_media(ffmpeg, target, "-i", str(source), "-vf", "scale=270:480", "-c:v", "libx264", "-preset",
-                      "superfast", "-c:a", "aac")
+    return sample_media(ffmpeg, target, "-i", str(source), "-vf", "scale=270:480", "-c:v", "libx264", "-preset",
+                        "superfast", "-c:a", "aac")
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,8 @@ def series(ffmpeg: str, tmp_path_factory: pytest.TempPathFactory) -> Series:
     folder = tmp_path_factory.mktemp("speakers")
     for name in ("ep01", "ep02"):
         _small(ffmpeg, SAMPLES / f"{name}.mp4", folder / f"{name}.mp4")
-    make_media(ffmpeg, folder / "ep03.mp4", "-f", "lavfi", "-i", "color=c=black:s=270x480:r=25", "-i",
-               str(SAMPLES / "stranger.m4a"), "-shortest", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
+    sample_media(ffmpeg, folder / "ep03.mp4", "-f", "lavfi", "-i", "color=c=black:s=270x480:r=25", "-i",
+                 str(SAMPLES / "stranger.m4a"), "-shortest", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
     for name, source in (("ep01", "ep01"), ("ep02", "ep02"), ("ep03", "stranger")):
         (folder / f"{name}.zh.srt").write_bytes((SAMPLES / f"{source}.zh.srt").read_bytes())
     (folder / "ep04.mp4").write_bytes((folder / "ep01.mp4").read_bytes())  # ep01 with its first two lines merged
