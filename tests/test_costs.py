@@ -193,6 +193,18 @@ def test_a_malformed_claimed_amount_is_refused_in_one_line_and_writes_nothing(tm
     assert not (tmp_path / "claim.zip").exists()
 
 
+def test_a_claim_on_a_work_dir_that_does_not_exist_is_refused_and_makes_none(tmp_path: Path) -> None:
+    """A mistyped --work used to become a new, empty store claiming 0 CNY."""
+    job, work = make_job(tmp_path)
+    add(job, work, "translation", "1000")
+    typo = tmp_path / "wrok"
+    for command in (("costs", "claim"), ("claim", "pack", "-o", tmp_path / "claim.zip")):
+        done = localize(*command, job, "--work", typo, "--policy", "city-30")
+        assert done.code == 2 and f"--work: no work store at {typo}" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not typo.exists() and not (tmp_path / "claim.zip").exists()
+
+
 def test_claim_mixed_currencies_with_dated_rates(tmp_path: Path) -> None:
     job, work = make_job(tmp_path)
     add(job, work, "translation", "1000", "USD", date="2025-03-15")  # rate of 2025-01-01: 7100.00

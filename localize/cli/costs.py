@@ -15,6 +15,7 @@ from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 if TYPE_CHECKING:
     from localize.costs.policies import Work
     from localize.job import Job
+    from localize.store import WorkStore
 
 
 def load_job(path: str) -> Job:
@@ -127,6 +128,18 @@ def _head_line(table: str, summary: dict) -> str:
     return line
 
 
+def _recorded_store(job: Job, work: str | None) -> WorkStore:
+    """The work store a claim reads: one that exists. A mistyped --work must not become a new, empty store that
+    claims 0 CNY."""
+    from localize.store import WorkStore
+
+    store = WorkStore(_work_dir(job, work))
+    if not store.exists():
+        raise BadInput(f"--work: no work store at {store.root}: nothing was run or recorded there yet; check the "
+                       f"path (`localize run` or `localize costs add` makes it)")
+    return store
+
+
 def work_of(job: Job) -> Work:
     """The facts about the work a subsidy policy checks."""
     from localize.costs.policies import Work
@@ -151,14 +164,13 @@ def costs_claim(job_file: str, work: str | None, policy: str | None, claimed: st
     Example: localize costs claim jobs/sample.yaml --policy city-30 --claimed-this-year 120000 --json
     """
     from localize.costs.policies import claim, claimed_amount, load_policy
-    from localize.store import WorkStore
 
     job = load_job(job_file)
     name = policy or job.costs.policy
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
-    already = claimed_amount(claimed)
-    result = claim(WorkStore(_work_dir(job, work)), work_of(job), load_policy(name), already)
+    chosen, already = load_policy(name), claimed_amount(claimed)
+    result = claim(_recorded_store(job, work), work_of(job), chosen, already)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -253,14 +265,13 @@ def claim_pack(job_file: str, work: str | None, policy: str | None, claimed: str
     """
     from localize.costs.claim_pack import write_pack
     from localize.costs.policies import claim, claimed_amount, load_policy
-    from localize.store import WorkStore
 
     job = load_job(job_file)
     name = policy or job.costs.policy
     if not name:
         raise LocalizeError("--policy: name a policy (e.g. city-30) or set costs.policy in the job")
     chosen, already, target = load_policy(name), claimed_amount(claimed), _output(output, folder=False)
-    store = WorkStore(_work_dir(job, work))
+    store = _recorded_store(job, work)
     result = claim(store, work_of(job), chosen, already)
     try:
         files = write_pack(store, result, target)

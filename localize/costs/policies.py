@@ -170,7 +170,7 @@ def claim(store: WorkStore, work: Work, policy: Policy, claimed_this_year: Decim
         "eligible_cost": str(cents(eligible)), "subsidy_before_caps": str(before),
         **apply_caps(before, policy, claimed_this_year),
         "entries_counted": [e["id"] for e in counted],
-        "entries_excluded": [e["id"] for e in entries if e not in counted],
+        "entries_excluded": [e["id"] for e in entries if not policy.counts(e)],
         "launches": len(launches), "unmet_conditions": unmet, "claimable": not unmet,
         "ledger_head": ledger.head_summary(store.db), "launches_head": launch_records.head_summary(store.db),
     }
