@@ -82,7 +82,7 @@ def test_a_fixed_chinese_overlay_on_every_frame_is_not_taken_for_the_subtitles(f
                        "-vf", "crop=1080:80:0:1625")
     video = make_media(ffmpeg, tmp_path / "stamped.mp4", "-t", "20", "-i", str(SAMPLE_VIDEO), "-i", str(stamp),
                        "-filter_complex", "[0:v][1:v]overlay=0:120", "-c:v", "libx264", "-preset", "ultrafast",
-                       "-c:a", "copy")
+                       "-g", "25", "-c:a", "copy")  # a keyframe a second, like the sample: cheap seeks
     done = localize("band", video, "--json")
     assert done.code == 0, done.stderr
     found = json.loads(done.stdout)
