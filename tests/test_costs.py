@@ -328,7 +328,7 @@ def test_verify_prints_the_head_and_a_broken_chain_fails_verify_and_the_claim(tm
     launch(work)
     done = localize("costs", "verify", job, "--work", work)
     assert done.code == 0 and f"ledger head: entry 4 sha256 {last_hash(work)}\n" in done.stdout, done.stdout
-    assert "ledger intact: 4 entries, 1 launch records\n" in done.stdout and "launches head: entry 1" in done.stdout
+    assert "ledger intact: 4 entries, 1 launch record\n" in done.stdout and "launches head: entry 1" in done.stdout
     tampered(work, replace_last)
     done = localize("costs", "verify", job, "--work", work)
     assert done.code == 1 and "chain broken at ledger entry 4: does not match the head record" in done.stderr

@@ -112,8 +112,9 @@ def costs_verify(job_file: str, work: str | None) -> None:
     if broken:
         click.echo(f"chain broken at {broken}", err=True)
         raise click.exceptions.Exit(EXIT_QC_FAILED)
-    click.echo(f"ledger intact: {len(ledger.entries(store.db))} entries, "
-               f"{len(launch_records.launches(store.db))} launch records")
+    entries, launches = len(ledger.entries(store.db)), len(launch_records.launches(store.db))
+    click.echo(f"ledger intact: {entries} {'entry' if entries == 1 else 'entries'}, "
+               f"{launches} launch record{'s' * (launches != 1)}")
     click.echo(_head_line("ledger", ledger.head_summary(store.db)))
     click.echo(_head_line("launches", launch_records.head_summary(store.db)))
 
