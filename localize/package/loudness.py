@@ -5,7 +5,8 @@ to everything else in the feed. Whenever the loudness range fits and the true-pe
 only gets a gain (``volume``), so the mix keeps its dynamics: exactly what ffmpeg's ``loudnorm`` does in its
 linear mode, without the 192 kHz round trip that made loudnorm's measuring pass five times slower than the
 meter (2.4 s against 0.4 s for the 47 s sample). Otherwise ``loudnorm`` compresses it in its dynamic mode,
-seeded with the measurement. Package QC measures the delivered file again, after AAC encoding.
+seeded with the measurement, and a brickwall limiter keeps its peaks clear of what AAC adds. Package QC measures
+the delivered file again, after AAC encoding.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from localize.errors import BadInput
 LRA = 11.0  # loudnorm's default loudness range; short dramas sit well below it
 # AAC re-encoding can overshoot inter-sample peaks a little: aim this far under the profile's limit.
 PEAK_HEADROOM_DB = 0.5
+# loudnorm's limiter leaves many peaks right at its target, and AAC overshot them by up to 0.9 dB (a dub mix:
+# -1.5 dBTP out of loudnorm, -0.6 after encoding, over a -1 limit). A brickwall this far under the limit, at
+# loudnorm's 192 kHz (so its sample peaks are the true peaks), kept encoded peaks 0.8 dB or more under it on the
+# samples and dub mixes, for at most 0.1 LU of loudness.
+LIMITER_HEADROOM_DB = 1.0
 SILENCE_LUFS = -70.0  # the meter's absolute gate: nothing louder means nothing to normalise
 
 
@@ -65,7 +71,8 @@ def normalize_filter(media: Path, target_lufs: float, true_peak_dbtp: float, ffm
     gain = target_lufs - found.integrated_lufs
     if found.range_lu <= LRA and found.true_peak_dbtp + gain <= peak:
         return f"{first}volume={gain:.2f}dB"
-    # loudnorm works at 192 kHz; resample back to the delivery rate in the same graph.
+    # loudnorm works at 192 kHz; the limiter (delay compensated) too; back to the delivery rate in the same graph.
+    ceiling = 10 ** ((true_peak_dbtp - LIMITER_HEADROOM_DB) / 20)
     return (f"{first}loudnorm=I={target_lufs}:TP={peak}:LRA={LRA}:measured_I={found.integrated_lufs}"
             f":measured_TP={found.true_peak_dbtp}:measured_LRA={found.range_lu}:measured_thresh={found.threshold_lufs},"
-            f"aresample={sample_rate}")
+            f"alimiter=limit={ceiling:.5f}:attack=1:release=50:level=disabled:latency=1,aresample={sample_rate}")
