@@ -15,8 +15,10 @@ import pytest
 
 from localize.media import find_ffmpeg
 from localize.model import Cue, Track
+from localize.package.audio import BITRATE
 from localize.package.band import load_ocr
 from localize.package.burn import family_for, filtergraph, fonts_dir, render_ass
+from localize.package.loudness import measure, normalize_filter
 from localize.package.profiles import load_delivery_profile
 from localize.package.qc import check_loudness, describe_streams
 from localize.subtitles.profiles import screen
@@ -94,6 +96,23 @@ def test_package_is_normalised_and_quieter_audio_fails_the_loudness_check(tmp_pa
     failures = check_loudness(quiet, profile)
     assert [(f.file, f.check, f.expected) for f in failures] == [("quiet.mp4", "loudness", "-14.0 ± 1 LU")]
     assert float(failures[0].measured.split()[0]) < -30
+
+
+def test_a_sound_that_must_be_limited_keeps_its_encoded_peaks_clear_of_the_limit(tmp_path: Path, ffmpeg: str) -> None:
+    """Bursts of loud pink noise need loudnorm's limiter to reach -14 LUFS. Its output sat right at its -1.5 dBTP
+    target, where AAC's overshoot broke a -1 limit on a real dub mix; the brickwall after it keeps the encoded
+    peaks 0.8 dB or more under the limit (-1.6 dBTP without it here) and the loudness on target."""
+    bursts = make_media(ffmpeg, tmp_path / "bursts.wav", "-f", "lavfi", "-i",
+                        "anoisesrc=color=pink:amplitude=0.5:seed=7:d=12,volume='if(lt(mod(t,0.4),0.2),1,0.05)':eval=frame",
+                        "-ac", "2", "-c:a", "pcm_s16le")
+    profile = load_delivery_profile("youtube-shorts")
+    sound = normalize_filter(bursts, profile.target_lufs, profile.true_peak_dbtp, ffmpeg, profile.sample_rate)
+    assert "loudnorm" in sound  # the case under test: a plain gain would not reach the target under the limit
+    encoded = make_media(ffmpeg, tmp_path / "bursts.m4a", "-i", str(bursts), "-af", sound, "-c:a", "aac", "-b:a",
+                         BITRATE, "-ar", str(profile.sample_rate))
+    delivered = measure(encoded, ffmpeg)
+    assert delivered.true_peak_dbtp <= profile.true_peak_dbtp - 0.8, delivered
+    assert abs(delivered.integrated_lufs - profile.target_lufs) <= 0.7, delivered
 
 
 def test_same_inputs_give_the_same_manifest_apart_from_created(tmp_path: Path, subs: tuple[Path, Path],
