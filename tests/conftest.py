@@ -124,7 +124,7 @@ def cut_sample(ffmpeg: str, target: Path, start_s: float, duration_s: float) -> 
     """A shorter real episode: a slice of the sample, re-encoded small so it starts on a keyframe (superfast: H.264
     High, as the platforms take it, which ultrafast's Baseline is not)."""
     return sample_media(ffmpeg, target, "-ss", str(start_s), "-t", str(duration_s), "-i", str(SAMPLE_VIDEO),
-                      "-vf", "scale=270:480", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
+                        "-vf", "scale=270:480", "-c:v", "libx264", "-preset", "superfast", "-c:a", "aac")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ half-up to cents per entry and once for the subsidy)."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sqlite3
 import subprocess
@@ -21,15 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from localize.cli.costs import work_of
+from localize.cli.costs import manual_cost, work_of
 from localize.costs import launches as launch_records
 from localize.costs import ledger, policies
 from localize.costs.chain import entry_hash
-from localize.costs.money import parse_amount, parse_currency
 from localize.costs.policies import Work, load_policy, unmet_conditions
 from localize.errors import EXIT_BAD_INPUT, BadInput
 from localize.job import load_job
-from localize.languages import normalize_tag
 from localize.media import find_ffmpeg
 from localize.store import WorkStore, check_work_dir
 from tests.conftest import REPO, localize, write_job
@@ -66,9 +63,7 @@ def add(job: Path, work: Path, item: str, amount: str, currency: str = "CNY", *,
         stage: str = "", date: str | None = None, invoice: Path | None = None) -> dict:
     """A ledger entry appended as ``costs add`` appends it (same parsing, same ``ledger.record``), in-process."""
     loaded = load_job(job)
-    cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=parse_amount(amount),
-                       series=loaded.series.title, episode=episode, language=normalize_tag(lang) if lang else "",
-                       stage=stage, date=dt.date.fromisoformat(date) if date else None)
+    cost = manual_cost(loaded, item, amount, currency, episode=episode, lang=lang, stage=stage, day=date)
     with opened(work) as store:
         return ledger.record(store, cost, loaded.costs.rates, loaded.path, invoice)
 

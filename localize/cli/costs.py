@@ -13,6 +13,7 @@ from localize.cli import _work_dir, main
 from localize.errors import EXIT_QC_FAILED, BadInput, LocalizeError
 
 if TYPE_CHECKING:
+    from localize.costs.ledger import Cost
     from localize.costs.policies import Work
     from localize.job import Job
     from localize.store import WorkStore
@@ -76,20 +77,29 @@ def costs_add(job_file: str, work: str | None, item: str, amount: str, currency:
     Example: localize costs add jobs/sample.yaml --item 配音演员 --amount 1200 --currency CNY --episode 3
     """
     from localize.costs import ledger
-    from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
-    from localize.languages import normalize_tag
     from localize.store import WorkStore
 
     job = load_job(job_file)
-    total = parse_amount(amount)
-    count = parse_amount(quantity, "--quantity", QUANTITY) if quantity is not None else None
-    cost = ledger.Cost(item=item, currency=parse_currency(currency), amount=total, quantity=count, unit=unit,
-                       unit_price=cents(total / count) if count else None, series=job.series.title,
-                       episode=episode, language=normalize_tag(lang) if lang else "", stage=stage,
-                       date=_day_option(day), note=note)
+    cost = manual_cost(job, item, amount, currency, episode=episode, lang=lang, stage=stage, quantity=quantity,
+                       unit=unit, day=day, note=note)
     row = ledger.record(WorkStore(_work_dir(job, work)), cost, job.costs.rates, job.path,
                         Path(invoice) if invoice else None)
     click.echo(f"ledger entry {row['id']}: {row['amount']} {row['currency']} = {row['amount_cny']} CNY")
+
+
+def manual_cost(job: Job, item: str, amount: str, currency: str, *, episode: str = "", lang: str = "", stage: str = "",
+                quantity: str | None = None, unit: str = "", day: str | None = None, note: str = "") -> Cost:
+    """The entry ``costs add`` appends, from its options as typed (amounts bounded, currency and language
+    normalised, the unit price from the quantity)."""
+    from localize.costs.ledger import Cost
+    from localize.costs.money import QUANTITY, cents, parse_amount, parse_currency
+    from localize.languages import normalize_tag
+
+    total = parse_amount(amount)
+    count = parse_amount(quantity, "--quantity", QUANTITY) if quantity is not None else None
+    return Cost(item=item, currency=parse_currency(currency), amount=total, quantity=count, unit=unit,
+                unit_price=cents(total / count) if count else None, series=job.series.title, episode=episode,
+                language=normalize_tag(lang) if lang else "", stage=stage, date=_day_option(day), note=note)
 
 
 @costs.command("verify")
